@@ -1,0 +1,88 @@
+/*
+ * Choosing mapping addresses.
+ *
+ * The address space is cut into equal slots; each view gets its own slot and
+ * a random page-aligned place inside it, so no two views can overlap and the
+ * low bits of the bases differ too (a bug that only shows when bases differ
+ * by a multiple of some power of two is still caught).
+ *
+ * The ranges avoid what Linux puts in a process by default: PIE executables
+ * near 0x55..., shared libraries and stacks near 0x7f..., and, for the 64-bit
+ * range, the shadow memory of AddressSanitizer (below 0x10007fff8000). The
+ * 32-bit range sits below where i386 PIE executables load (0x56...).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "addresses.h"
+
+#define PAGE 4096u
+
+struct range { uintptr_t lo, slot; unsigned slots; };
+
+#if UINTPTR_MAX > 0xffffffffu
+static const struct range wide = { (uintptr_t)0x200000000000, (uintptr_t)1 << 30, 49152 };
+#else
+static const struct range wide = { 0x20000000, (uintptr_t)1 << 25, 24 };
+#endif
+static const struct range low = { 0x20000000, (uintptr_t)1 << 25, 24 };   // 512 MiB .. 1280 MiB
+
+uint64_t
+splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+// Picks n different slots of r and a page inside each for a region of size.
+static int
+pick(const struct range *r, uint64_t *rng, uint64_t size, int n, uintptr_t *out)
+{
+	unsigned used[2 * MAX_PROCS];
+	uint64_t pages;
+
+	if (size > r->slot || (unsigned)n > r->slots)
+		return -1;
+	pages = (r->slot - ((size + PAGE - 1) & ~(uint64_t)(PAGE - 1))) / PAGE + 1;
+	for (int i = 0; i < n; i++) {
+		unsigned s;
+		int taken;
+		do {
+			s = (unsigned)(splitmix64(rng) % r->slots);
+			taken = 0;
+			for (int j = 0; j < i; j++)
+				taken |= used[j] == s;
+		} while (taken);
+		used[i] = s;
+		out[i] = r->lo + (uintptr_t)s * r->slot + (uintptr_t)(splitmix64(rng) % pages) * PAGE;
+	}
+	return 0;
+}
+
+int
+choose_addresses(struct placement *p, enum strategy s, uint64_t seed, int procs,
+    uint64_t region_size, int want_low, char *why, size_t whylen)
+{
+	const struct range *r = want_low ? &low : &wide;
+	uintptr_t chosen[2 * MAX_PROCS];
+	uint64_t rng = seed;
+	int n;
+
+	memset(p, 0, sizeof *p);
+	p->views = s == DOUBLE ? 2 : 1;
+	if (s == FORK || s == KERNEL)
+		return 0;
+	n = s == SAME ? 1 : procs * p->views;
+	if (pick(r, &rng, region_size, n, chosen) < 0) {
+		snprintf(why, whylen, "%d views of %llu bytes do not fit the %s address range",
+		    n, (unsigned long long)region_size, want_low ? "32-bit" : "64-bit");
+		return -1;
+	}
+	for (int i = 0; i < procs; i++)
+		for (int v = 0; v < p->views; v++)
+			p->at[i][v] = chosen[s == SAME ? 0 : i * p->views + v];
+	return 0;
+}

@@ -1,0 +1,229 @@
+/*
+ * shmlab-harness: list the scenarios, or run one in N worker processes.
+ *
+ *   shmlab-harness list [--json]
+ *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
+ *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]
+ *
+ * Exit status: 0 the run passed, 1 it failed, 2 bad usage or the harness
+ * could not do its job, 77 skipped (what it needs is not built here).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "run.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIP = 77 };
+
+static const char *progname = "shmlab-harness";   // as invoked, for replay lines
+
+static const char usage[] =
+    "usage: shmlab-harness list [--json]\n"
+    "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
+    "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n";
+
+static json_object *
+strategies_in(unsigned mask)
+{
+	json_object *a = json_object_new_array();
+
+	for (int s = 0; s < NSTRATEGIES; s++)
+		if (mask & ONLY(s))
+			json_object_array_add(a, json_object_new_string(strategy_name((enum strategy)s)));
+	return a;
+}
+
+static int
+list(int as_json)
+{
+	json_object *all = json_object_new_array();
+
+	for (const struct scenario *const *p = scenarios; *p; p++) {
+		const struct scenario *sc = *p;
+		json_object *o = json_object_new_object();
+		if (!as_json) {
+			printf("%s\n", sc->name);
+			continue;
+		}
+		json_object_object_add(o, "name", json_object_new_string(sc->name));
+		json_object_object_add(o, "lab", json_object_new_string_len(sc->name, 2));
+		json_object_object_add(o, "summary", json_object_new_string(sc->summary));
+		json_object_object_add(o, "handout", sc->handout ? json_object_new_string(sc->handout) : NULL);
+		json_object_object_add(o, "broken", json_object_new_boolean(strstr(sc->name, "broken") != NULL));
+		json_object_object_add(o, "mixed_abi", json_object_new_boolean(sc->flags & MIXED_ABI));
+		json_object_object_add(o, "selftest", json_object_new_boolean(sc->flags & SELFTEST));
+		json_object_object_add(o, "passes_under", strategies_in(sc->passes_under));
+		json_object_object_add(o, "caught_under", strategies_in(sc->caught_under));
+		json_object_array_add(all, o);
+	}
+	if (as_json)
+		printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY));
+	json_object_put(all);
+	return 0;
+}
+
+static int
+parse_strategy(const char *s, enum strategy *out)
+{
+	for (int i = 0; i < NSTRATEGIES; i++)
+		if (strcmp(s, strategy_name((enum strategy)i)) == 0) {
+			*out = (enum strategy)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+parse_number(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *s == '-' || *end || end == s || *out > max ? -1 : 0;
+}
+
+// The worker executables live beside this one.
+static void
+find_workers(struct run *r)
+{
+	static char w64[PATH_MAX + 32], w32[PATH_MAX + 32];
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash;
+
+	if (n < 0)
+		n = 0;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		slash[1] = '\0';
+	snprintf(w64, sizeof w64, "%sshmlab-worker", self);
+	snprintf(w32, sizeof w32, "%sshmlab-worker-i386", self);
+	r->worker64 = w64;
+	r->worker32 = access(w32, X_OK) == 0 ? w32 : NULL;
+}
+
+struct outputs { const char *json, *svg; int quiet; };
+
+static int
+parse_run(int argc, char **argv, struct run *r, struct outputs *o)
+{
+	static const struct option opts[] = {
+		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
+		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "svg", 1, 0, 'g' },
+		{ "quiet", 0, 0, 'q' }, { 0, 0, 0, 0 },
+	};
+	uint64_t n, seed;
+	int c, have_seed = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_number(optarg, MAX_PROCS, &n) < 0 || n < 1)
+				return fprintf(stderr, "shmlab-harness: --procs takes 1 to %d\n", MAX_PROCS), -1;
+			r->procs = (int)n;
+			break;
+		case 's':
+			if (parse_strategy(optarg, &r->strategy) < 0)
+				return fprintf(stderr, "shmlab-harness: no strategy '%s'\n", optarg), -1;
+			break;
+		case 'k':
+			if (parse_number(optarg, UINT32_MAX, &seed) < 0)
+				return fprintf(stderr, "shmlab-harness: --seed takes 0 to %u\n", UINT32_MAX), -1;
+			r->seed = seed;
+			have_seed = 1;
+			break;
+		case 't':
+			if (parse_number(optarg, 600000, &n) < 0 || n < 100)
+				return fprintf(stderr, "shmlab-harness: --timeout-ms takes 100 to 600000\n"), -1;
+			r->timeout_ms = (int)n;
+			break;
+		case 'j': o->json = optarg; break;
+		case 'g': o->svg = optarg; break;
+		case 'q': o->quiet = 1; break;
+		default: return -1;
+		}
+	}
+	if (optind != argc - 1)
+		return fprintf(stderr, "%s", usage), -1;
+	if ((r->sc = scenario_find(argv[optind])) == NULL)
+		return fprintf(stderr, "shmlab-harness: no scenario '%s' (see: shmlab-harness list)\n", argv[optind]), -1;
+	if (!have_seed && getrandom(&seed, sizeof seed, 0) == sizeof seed)
+		r->seed = seed & UINT32_MAX;
+	return 0;
+}
+
+static int
+skip(const struct run *r, const struct outputs *o, const char *why)
+{
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "scenario", json_object_new_string(r->sc->name));
+		json_object_object_add(j, "strategy", json_object_new_string(strategy_name(r->strategy)));
+		json_object_object_add(j, "seed", json_object_new_uint64(r->seed));
+		json_object_object_add(j, "procs", json_object_new_int(r->procs));
+		json_object_object_add(j, "result", json_object_new_string("SKIP"));
+		json_object_object_add(j, "problem", json_object_new_string(why));
+		json_object_object_add(j, "workers", json_object_new_array());
+		json_object_to_file_ext(o->json, j, JSON_C_TO_STRING_PRETTY);
+		json_object_put(j);
+	}
+	printf("%s  strategy %s: SKIP: %s\n", r->sc->name, strategy_name(r->strategy), why);
+	return EXIT_SKIP;
+}
+
+static int
+run(int argc, char **argv)
+{
+	static struct run r = { .procs = 2, .strategy = DISTINCT, .timeout_ms = 10000 };
+	struct outputs o = { 0 };
+	char why[160];
+
+	if (parse_run(argc, argv, &r, &o) < 0)
+		return EXIT_USAGE;
+	find_workers(&r);
+	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && r.worker32 == NULL)
+		return skip(&r, &o, "needs the 32-bit worker, which is built only where the compiler has "
+		    "32-bit libraries (Debian: gcc-multilib)");
+	if (choose_addresses(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size,
+	    (r.sc->flags & MIXED_ABI) != 0, why, sizeof why) < 0) {
+		fprintf(stderr, "shmlab-harness: %s\n", why);
+		return EXIT_USAGE;
+	}
+	fflush(stdout);
+	supervise(&r);
+	if (!o.quiet)
+		report_text(stdout, &r, progname);
+	if (o.json && report_json(o.json, &r, progname) < 0)
+		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.json);
+	if (o.svg && report_svg(o.svg, &r) < 0)
+		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.svg);
+	if (r.result == RESULT_ERROR)
+		fprintf(stderr, "shmlab-harness: %s\n", r.problem);
+	return r.result == RESULT_PASS ? 0 : r.result == RESULT_ERROR ? EXIT_USAGE : EXIT_FAILED;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *ci = getenv("CI");
+
+	progname = argv[0];
+	report_color = isatty(1) && getenv("NO_COLOR") == NULL && (ci == NULL || *ci == '\0');
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return list(argc == 3 && strcmp(argv[2], "--json") == 0);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return run(argc - 1, argv + 1);
+	fprintf(stderr, "%s", usage);
+	return EXIT_USAGE;
+}

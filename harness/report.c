@@ -1,0 +1,214 @@
+/*
+ * Reports of a run. The text page is for a learner at a terminal: one line a
+ * worker, the base it used, what became of it, and where a fault landed,
+ * since the fault address is the lesson (it is an address that was valid in
+ * some other view). The JSON holds the same facts for the test suite; the SVG
+ * draws them for the slides.
+ */
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+int report_color;
+
+static const char *
+paint(const char *what)
+{
+	static const struct { const char *name, *code; } inks[] = {
+		{ "PASS", "\033[32m" }, { "FAIL", "\033[31m" }, { "SIGNALED", "\033[31;1m" },
+		{ "HUNG", "\033[35m" }, { "SKIP", "\033[33m" }, { "ERROR", "\033[31;1m" },
+		{ "dim", "\033[2m" }, { "off", "\033[0m" },
+	};
+	if (!report_color)
+		return "";
+	for (size_t i = 0; i < sizeof inks / sizeof inks[0]; i++)
+		if (strcmp(inks[i].name, what) == 0)
+			return inks[i].code;
+	return "";
+}
+
+const char *
+strategy_name(enum strategy s)
+{
+	static const char *names[] = { "distinct", "double", "fork", "same", "kernel" };
+	return s < NSTRATEGIES ? names[s] : "?";
+}
+
+const char *
+outcome_name(enum outcome o)
+{
+	static const char *names[] = { "PENDING", "PASS", "FAIL", "SIGNALED", "HUNG" };
+	return names[o];
+}
+
+const char *
+result_name(enum result x)
+{
+	static const char *names[] = { "PASS", "FAIL", "SKIP", "ERROR" };
+	return names[x];
+}
+
+static const char *
+signame(int sig)
+{
+	static char buf[16];
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, sizeof buf, "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof buf, "signal %d", sig);
+	return buf;
+}
+
+const char *
+expectation(const struct run *r)
+{
+	if (r->sc->passes_under & ONLY(r->strategy))
+		return "pass";
+	if ((r->sc->caught_under & ONLY(r->strategy)) && r->procs >= 2)
+		return "caught";
+	return "depends";
+}
+
+void
+where_is(const struct run *r, int i, char *buf, size_t len)
+{
+	uintptr_t a = r->w[i].fault;
+
+	for (int j = 0; j < r->procs; j++)
+		for (int v = 0; v < r->w[j].nviews; v++) {
+			uintptr_t b = r->w[j].base[v];
+			if (a < b || a - b >= r->sc->region_size)
+				continue;
+			if (j == i && v == 0 && r->w[i].nviews == 2)
+				snprintf(buf, len, "inside this worker's other view (view 0, fenced) at offset %#lx: "
+				    "a raw pointer written through that view", (unsigned long)(a - b));
+			else if (j == i)
+				snprintf(buf, len, "inside this worker's own view at offset %#lx", (unsigned long)(a - b));
+			else
+				snprintf(buf, len, "inside worker %d's view at offset %#lx: an address that only means "
+				    "something in worker %d", j, (unsigned long)(a - b), j);
+			return;
+		}
+	for (int v = 0; v < r->w[i].nviews; v++) {
+		uintptr_t end = r->w[i].base[v] + r->sc->region_size;
+		if (a >= end && a - end < 65536) {
+			snprintf(buf, len, "%#lx bytes past the end of this worker's view", (unsigned long)(a - end));
+			return;
+		}
+	}
+	if (a < 65536)
+		snprintf(buf, len, "near address 0: a NULL or tiny pointer");
+	else
+		snprintf(buf, len, "outside every view of the region: memory private to some process");
+}
+
+static void
+text_worker(FILE *out, const struct run *r, int i)
+{
+	const struct worker_record *w = &r->w[i];
+	char where[200];
+
+	fprintf(out, "  worker %d  pid %-7ld %2d-bit  base", i, (long)w->pid, w->abi ? w->abi : 64);
+	for (int v = 0; v < (w->nviews ? w->nviews : 1); v++)
+		fprintf(out, " %#14lx", (unsigned long)w->base[v]);
+	fprintf(out, "  %s%s%s", paint(outcome_name(w->outcome)), outcome_name(w->outcome), paint("off"));
+	if (w->outcome == SIGNALED)
+		fprintf(out, " %s", signame(w->signo));
+	if (w->outcome == SIGNALED && w->has_fault) {
+		where_is(r, i, where, sizeof where);
+		fprintf(out, " at %#lx\n      %s%s%s", (unsigned long)w->fault, paint("dim"), where, paint("off"));
+	}
+	if (w->message[0])
+		fprintf(out, "\n      %s", w->message);
+	fputc('\n', out);
+}
+
+void
+report_text(FILE *out, const struct run *r, const char *argv0)
+{
+	fprintf(out, "%s  strategy %s  procs %d  seed %" PRIu64 "\n", r->sc->name,
+	    strategy_name(r->strategy), r->procs, r->seed);
+	for (int i = 0; i < r->procs; i++)
+		text_worker(out, r, i);
+	if (r->problem[0])
+		fprintf(out, "  run: %s\n", r->problem);
+	fprintf(out, "result: %s%s%s  (the lesson predicts: %s)\n", paint(result_name(r->result)),
+	    result_name(r->result), paint("off"), expectation(r));
+	fprintf(out, "%sreplay: %s run %s --procs %d --strategy %s --seed %" PRIu64 "%s\n", paint("dim"), argv0,
+	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed, paint("off"));
+	if (r->result != RESULT_PASS && r->sc->handout)
+		fprintf(out, "%sread: %s%s\n", paint("dim"), r->sc->handout, paint("off"));
+}
+
+static json_object *
+hex(uintptr_t a)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%#lx", (unsigned long)a);
+	return json_object_new_string(buf);
+}
+
+static json_object *
+json_worker(const struct run *r, int i)
+{
+	const struct worker_record *w = &r->w[i];
+	json_object *o = json_object_new_object(), *bases = json_object_new_array(), *asked = json_object_new_array();
+	char where[200];
+
+	for (int v = 0; v < w->nviews; v++)
+		json_object_array_add(bases, hex(w->base[v]));
+	for (int v = 0; v < r->plan.views; v++)
+		json_object_array_add(asked, r->plan.at[i][v] ? hex(r->plan.at[i][v]) : NULL);
+	json_object_object_add(o, "index", json_object_new_int(i));
+	json_object_object_add(o, "pid", json_object_new_int64(w->pid));
+	json_object_object_add(o, "abi", json_object_new_int(w->abi));
+	json_object_object_add(o, "base", w->nviews ? hex(w->base[0]) : NULL);
+	json_object_object_add(o, "bases", bases);
+	json_object_object_add(o, "requested", asked);
+	json_object_object_add(o, "outcome", json_object_new_string(outcome_name(w->outcome)));
+	json_object_object_add(o, "signal", w->outcome == SIGNALED ? json_object_new_string(signame(w->signo)) : NULL);
+	json_object_object_add(o, "fault_address", w->outcome == SIGNALED && w->has_fault ? hex(w->fault) : NULL);
+	if (w->outcome == SIGNALED && w->has_fault)
+		where_is(r, i, where, sizeof where);
+	json_object_object_add(o, "fault_where", w->outcome == SIGNALED && w->has_fault
+	    ? json_object_new_string(where) : NULL);
+	json_object_object_add(o, "message", json_object_new_string(w->message));
+	return o;
+}
+
+int
+report_json(const char *path, const struct run *r, const char *argv0)
+{
+	json_object *o = json_object_new_object(), *ws = json_object_new_array(), *region = json_object_new_object();
+	char replay[300];
+	int rc;
+
+	snprintf(replay, sizeof replay, "%s run %s --procs %d --strategy %s --seed %" PRIu64, argv0,
+	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
+	json_object_object_add(region, "name", json_object_new_string(r->region));
+	json_object_object_add(region, "size", json_object_new_uint64(r->sc->region_size));
+	for (int i = 0; i < r->procs; i++)
+		json_object_array_add(ws, json_worker(r, i));
+	json_object_object_add(o, "scenario", json_object_new_string(r->sc->name));
+	json_object_object_add(o, "strategy", json_object_new_string(strategy_name(r->strategy)));
+	json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
+	json_object_object_add(o, "procs", json_object_new_int(r->procs));
+	json_object_object_add(o, "timeout_ms", json_object_new_int(r->timeout_ms));
+	json_object_object_add(o, "region", region);
+	json_object_object_add(o, "result", json_object_new_string(result_name(r->result)));
+	json_object_object_add(o, "expected", json_object_new_string(expectation(r)));
+	json_object_object_add(o, "problem", json_object_new_string(r->problem));
+	json_object_object_add(o, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
+	json_object_object_add(o, "replay", json_object_new_string(replay));
+	json_object_object_add(o, "workers", ws);
+	rc = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	json_object_put(o);
+	return rc;
+}

@@ -1,0 +1,21 @@
+// What a run prints: a page for people, JSON for programs, SVG for slides.
+#ifndef SHMLAB_REPORT_H
+#define SHMLAB_REPORT_H
+
+#include <stdio.h>
+#include "run.h"
+
+extern int report_color;        // 1: ANSI colours (a terminal, not CI)
+
+// Where a worker's fault address lies: in which view of which worker, or in
+// none. Writes one sentence into buf.
+void where_is(const struct run *r, int i, char *buf, size_t len);
+
+// "pass", "caught" or "depends": what the lesson predicts for this run.
+const char *expectation(const struct run *r);
+
+void report_text(FILE *out, const struct run *r, const char *argv0);
+int report_json(const char *path, const struct run *r, const char *argv0);
+int report_svg(const char *path, const struct run *r);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * One run of one scenario: what the harness planned, what each worker said
+ * and how each process ended. supervise.c fills it in; report.c prints it.
+ */
+#ifndef SHMLAB_RUN_H
+#define SHMLAB_RUN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "addresses.h"
+#include "scenario.h"
+
+enum outcome { PENDING, PASS, FAIL, SIGNALED, HUNG };
+enum result { RESULT_PASS, RESULT_FAIL, RESULT_SKIP, RESULT_ERROR };
+
+struct worker_record {
+	pid_t pid;                      // 0 until known
+	int abi;                        // 64 or 32 (bits), as the worker said
+	int nviews;                     // views the worker reported mapped
+	uintptr_t base[MAX_VIEWS];      // where the kernel put each view
+	int chan;                       // the harness's end; -1 once closed
+	int mapped, prepared, finished, reaped, killed;
+	int status;                     // from waitpid, once reaped
+	enum outcome outcome;
+	int signo;                      // SIGNALED: the signal
+	int has_fault;
+	uintptr_t fault;                // SIGNALED: si_addr, when the signal has one
+	char message[320];
+};
+
+struct run {
+	const struct scenario *sc;
+	enum strategy strategy;
+	uint64_t seed;
+	int procs;
+	int timeout_ms;
+	const char *worker64, *worker32;   // executables to exec
+	struct placement plan;
+	char region[64];
+	pid_t pgid;
+	struct worker_record w[MAX_PROCS];
+	enum result result;
+	char problem[512];              // why the run failed beyond its workers
+};
+
+// Runs r->sc as planned in r; fills in the records and r->result.
+void supervise(struct run *r);
+
+const char *strategy_name(enum strategy s);
+const char *outcome_name(enum outcome o);
+const char *result_name(enum result x);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * A scenario is one rule turned into code the harness can run in many
+ * processes at once. It knows nothing about processes: it is handed a view of
+ * the region (wherever this process mapped it) and does its part.
+ *
+ *   prepare  runs in worker 0 only, before any other worker runs; it writes.
+ *   run      runs in every worker once prepare has finished; it reads and
+ *            checks. Under `double` it runs once through each of the
+ *            worker's two views, with the other view made inaccessible, so it
+ *            must only read (or be safe to repeat).
+ *
+ * Either returns 0 for success, or calls fail() and returns its -1. A crash is
+ * fine too: catching it is the harness's job.
+ *
+ * The expectations say what the lesson predicts: under which strategies the
+ * scenario must pass and under which it must be caught (with two or more
+ * workers). A strategy in neither set depends on where the kernel puts things.
+ */
+#ifndef SHMLAB_SCENARIO_H
+#define SHMLAB_SCENARIO_H
+
+#include <stdint.h>
+#include "shmlab/region.h"
+
+enum strategy { DISTINCT, DOUBLE, FORK, SAME, KERNEL, NSTRATEGIES };
+
+#define ONLY(s)         (1u << (s))
+#define ALL_STRATEGIES  ((1u << NSTRATEGIES) - 1)
+
+enum scenario_flags {
+	MIXED_ABI = 1,  // odd-numbered workers are 32-bit (i386) processes
+	SELFTEST  = 2,  // checks the harness itself; the tour skips it
+};
+
+struct worker {
+	int index;              // 0 .. procs-1; worker 0 prepares
+	int procs;
+	int view;               // which of this worker's views: 0, or 1 under `double`
+	char message[240];      // set by fail()
+};
+
+struct scenario {
+	const char *name;       // "NN-what[-broken|-fixed]"
+	const char *summary;    // one line: what it shows
+	const char *handout;    // the handout section that explains it
+	uint64_t region_size;
+	unsigned flags;
+	unsigned passes_under;  // strategies (ONLY(x) | ...) that must pass
+	unsigned caught_under;  // strategies that must fail
+	int (*prepare)(struct worker *, const struct shmlab_view *);
+	int (*run)(struct worker *, const struct shmlab_view *);
+};
+
+// Records why this worker failed; returns -1 so that `return fail(...)` reads
+// as what it does.
+int fail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// Every scenario, in lab order, ending with NULL.
+extern const struct scenario *const scenarios[];
+
+const struct scenario *scenario_find(const char *name);
+
+#endif

@@ -1,0 +1,43 @@
+// The table of every scenario, in lab order. A new scenario is defined in its
+// lab's directory and added here.
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario.h"
+
+extern const struct scenario
+    selftest_pass, selftest_fail, selftest_segv, selftest_hang, selftest_exit,
+    lab01_layout_broken, lab01_layout_fixed, lab01_exercise,
+    lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed, lab02_exercise,
+    lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
+    lab03_checked_offset_fixed, lab03_exercise;
+
+const struct scenario *const scenarios[] = {
+	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
+	&lab01_layout_broken, &lab01_layout_fixed, &lab01_exercise,
+	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed, &lab02_exercise,
+	&lab03_offsets_fixed, &lab03_self_relative_fixed, &lab03_unchecked_offset_broken,
+	&lab03_checked_offset_fixed, &lab03_exercise,
+	NULL,
+};
+
+const struct scenario *
+scenario_find(const char *name)
+{
+	for (const struct scenario *const *p = scenarios; *p; p++)
+		if (strcmp((*p)->name, name) == 0)
+			return *p;
+	return NULL;
+}
+
+int
+fail(struct worker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->message, sizeof w->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}

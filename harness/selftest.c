@@ -1,0 +1,62 @@
+/*
+ * Scenarios that test the harness itself: each produces one outcome on
+ * purpose, so the suite can check that the harness reports it truthfully
+ * (a test of the supervisor that cannot fail would prove nothing).
+ */
+#include <unistd.h>
+
+#include "scenario.h"
+
+static int
+pass(struct worker *w, const struct shmlab_view *v)
+{
+	(void)w;
+	v->base[w->index] = 1;          // touch the region: it must be mapped
+	return 0;
+}
+
+static int
+fail_on_purpose(struct worker *w, const struct shmlab_view *v)
+{
+	(void)v;
+	return fail(w, "worker %d fails on purpose", w->index);
+}
+
+// Reads the first byte past the end of the view: the fault address the
+// harness reports must be exactly base + size.
+static int
+segv(struct worker *w, const struct shmlab_view *v)
+{
+	volatile unsigned char *past_end = v->base + v->size;
+	int byte = *past_end;
+
+	return fail(w, "read %d past the end and did not fault", byte);
+}
+
+static int
+hang(struct worker *w, const struct shmlab_view *v)
+{
+	(void)w;
+	(void)v;
+	for (;;)
+		pause();                // only SIGKILL from the harness ends this
+	return 0;
+}
+
+static int
+vanish(struct worker *w, const struct shmlab_view *v)
+{
+	(void)v;
+	_exit(w->index == 0 ? 0 : 5);   // ends without reporting a result
+}
+
+#define SELFTEST(id, what, step, passes, caught) \
+	const struct scenario id = { .name = "00-selftest-" #what, .summary = "harness self-test: " #what, \
+		.region_size = 65536, .flags = SELFTEST, .passes_under = passes, .caught_under = caught, \
+		.run = step }
+
+SELFTEST(selftest_pass, pass, pass, ALL_STRATEGIES, 0);
+SELFTEST(selftest_fail, fail, fail_on_purpose, 0, ALL_STRATEGIES);
+SELFTEST(selftest_segv, segv, segv, 0, ALL_STRATEGIES);
+SELFTEST(selftest_hang, hang, hang, 0, ALL_STRATEGIES);
+SELFTEST(selftest_exit, exit, vanish, 0, ALL_STRATEGIES);

@@ -1,0 +1,479 @@
+/*
+ * The supervisor: start the workers of one run, drive them through the
+ * scenario's phases, and account for every process and every object.
+ *
+ *   1. create the region under a fresh unguessable name;
+ *   2. start each worker with fork + exec (under `fork`: only worker 0, which
+ *      forks the others after it has prepared), each in the run's process
+ *      group, each with its own channel;
+ *   3. wait until they have mapped, unlink the name, check the bases;
+ *   4. tell worker 0 to prepare, then every worker to run;
+ *   5. reap everything; on the deadline, SIGKILL the process group;
+ *   6. check that nothing is left: the name, a process, a zombie, a descriptor.
+ *
+ * Every wait is a poll() bounded by the run's one deadline. SIGCHLD is read
+ * from a signalfd in the same poll, so a death is noticed as soon as a
+ * message is. The harness is a child subreaper: workers forked by worker 0
+ * become its children when worker 0 exits, and it reaps them too.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "run.h"
+
+enum stage { MAPPED, PREPARED, FINISHED, REAPED };
+
+static int sigfd = -1;
+static struct timespec deadline;
+static pid_t stray_pid[MAX_PROCS];     // reaped before they said who they were
+static int stray_status[MAX_PROCS], nstray;
+
+static int
+ms_left(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000);
+}
+
+static void
+problem(struct run *r, const char *what)
+{
+	size_t n = strlen(r->problem);
+
+	snprintf(r->problem + n, sizeof r->problem - n, "%s%s", n ? "; " : "", what);
+}
+
+static struct worker_record *
+by_pid(struct run *r, pid_t pid)
+{
+	for (int i = 0; i < r->procs; i++)
+		if (r->w[i].pid == pid)
+			return &r->w[i];
+	return NULL;
+}
+
+static void
+note_exit(struct worker_record *w, int status)
+{
+	w->reaped = 1;
+	w->status = status;
+}
+
+static void
+reap(struct run *r)
+{
+	struct signalfd_siginfo si;
+	struct worker_record *w;
+	int status;
+	pid_t pid;
+
+	while (read(sigfd, &si, sizeof si) > 0)
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((w = by_pid(r, pid)))
+			note_exit(w, status);
+		else if (nstray < MAX_PROCS) {
+			stray_pid[nstray] = pid;
+			stray_status[nstray++] = status;
+		}
+	}
+}
+
+static void
+heard(struct run *r, struct worker_record *w, const char *msg)
+{
+	unsigned long b0 = 0, b1 = 0, addr;
+	long pid;
+	int abi, sig, n;
+
+	if (sscanf(msg, "mapped %ld %d %lx %lx", &pid, &abi, &b0, &b1) >= 3) {
+		w->pid = (pid_t)pid;
+		w->abi = abi;
+		w->base[0] = b0;
+		w->base[1] = b1;
+		w->nviews = b1 ? 2 : 1;
+		w->mapped = 1;
+		for (int k = 0; k < nstray; k++)
+			if (stray_pid[k] == w->pid)
+				note_exit(w, stray_status[k]);
+	} else if (strcmp(msg, "ok") == 0) {
+		w->prepared = 1;
+	} else if (strcmp(msg, "pass") == 0) {
+		w->finished = 1;
+		w->outcome = PASS;
+	} else if (sscanf(msg, "signal %d %lx%n", &sig, &addr, &n) == 2) {
+		w->signo = sig;
+		w->fault = addr;
+		w->has_fault = 1;
+	} else if (strncmp(msg, "fail ", 5) == 0 || strncmp(msg, "error ", 6) == 0) {
+		w->finished = 1;
+		w->outcome = FAIL;
+		snprintf(w->message, sizeof w->message, "%s", strchr(msg, ' ') + 1);
+	} else {
+		problem(r, "a worker sent a message the harness does not know");
+	}
+}
+
+static void
+listen_to(struct run *r, struct worker_record *w)
+{
+	char msg[CHAN_MSG_MAX];
+	ssize_t n = recv(w->chan, msg, sizeof msg - 1, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		close(w->chan);
+		w->chan = -1;
+		return;
+	}
+	msg[n] = '\0';
+	heard(r, w, msg);
+}
+
+// True once worker w has reached stage s, or can no longer reach it.
+static int
+settled(const struct worker_record *w, enum stage s)
+{
+	if (s == REAPED)   // a worker that never said its pid is reaped as a stray
+		return w->reaped || (w->pid == 0 && w->chan < 0);
+	if (w->chan < 0 || w->outcome == FAIL)
+		return 1;
+	return s == MAPPED ? w->mapped : s == PREPARED ? w->prepared : w->finished;
+}
+
+// Waits until workers first..last-1 have settled at stage s. Returns -1 if
+// the deadline came first.
+static int
+pump(struct run *r, int first, int last, enum stage s)
+{
+	struct pollfd p[MAX_PROCS + 1];
+	int idx[MAX_PROCS + 1];
+
+	for (;;) {
+		int n = 0, left, all = 1;
+		for (int i = first; i < last; i++)
+			all &= settled(&r->w[i], s);
+		if (all)
+			return 0;
+		if ((left = ms_left()) <= 0)
+			return -1;
+		p[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		for (int i = 0; i < r->procs; i++)
+			if (r->w[i].chan >= 0) {
+				idx[n] = i;
+				p[n++] = (struct pollfd){ .fd = r->w[i].chan, .events = POLLIN };
+			}
+		if (poll(p, (nfds_t)n, left) < 0 && errno != EINTR)
+			return -1;
+		if (p[0].revents)
+			reap(r);
+		for (int k = 1; k < n; k++)
+			if (p[k].revents)
+				listen_to(r, &r->w[idx[k]]);
+	}
+}
+
+static void
+add_arg(char **argv, int *argc, char *store, size_t len, const char *fmt, unsigned long value)
+{
+	snprintf(store, len, fmt, value);
+	argv[(*argc)++] = store;
+}
+
+// Moves the worker ends of the channels to descriptors 3, 4, ... in the
+// child, without close-on-exec, so they are all the child inherits.
+static void
+place_fds(int *ends, int n)
+{
+	int high[MAX_PROCS];
+
+	for (int k = 0; k < n; k++)
+		high[k] = fcntl(ends[k], F_DUPFD_CLOEXEC, 100);
+	for (int k = 0; k < n; k++)
+		dup2(high[k], 3 + k);
+}
+
+static void
+start(struct run *r, int i, int *ends, int nends)
+{
+	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "";
+	int argc = 0, k = 0;
+	const char *exe = (r->sc->flags & MIXED_ABI) && i % 2 ? r->worker32 : r->worker64;
+	sigset_t none;
+	pid_t pid;
+
+	argv[argc++] = (char *)exe;
+	argv[argc++] = (char *)r->sc->name;
+	add_arg(argv, &argc, num[k++], 40, "--index=%lu", (unsigned long)i);
+	add_arg(argv, &argc, num[k++], 40, "--procs=%lu", (unsigned long)r->procs);
+	add_arg(argv, &argc, num[k++], 40, "--views=%lu", (unsigned long)r->plan.views);
+	add_arg(argv, &argc, num[k++], 40, "--timeout-ms=%lu", (unsigned long)r->timeout_ms);
+	for (int v = 0; v < r->plan.views; v++)
+		if (r->plan.at[i][v])
+			add_arg(argv, &argc, num[k++], 40, "--at=%#lx", (unsigned long)r->plan.at[i][v]);
+	for (int c = 0; c < nends; c++)
+		snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s%d", c ? "," : "", 3 + c);
+	argv[argc++] = nends > 1 ? "--fork-chans" : "--chan";
+	argv[argc++] = chans;
+	argv[argc++] = "--region";
+	argv[argc++] = r->region;
+	argv[argc] = NULL;
+
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, r->pgid);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		place_fds(ends, nends);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(exe, argv);
+		dprintf(3, "error cannot start %s: %s", exe, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		problem(r, "fork failed");
+		return;
+	}
+	setpgid(pid, r->pgid ? r->pgid : pid);
+	if (r->pgid == 0)
+		r->pgid = pid;
+	r->w[i].pid = pid;
+}
+
+// Creates one channel per worker and starts the processes. Under `fork`,
+// worker 0 gets every worker end and passes them on.
+static void
+start_all(struct run *r)
+{
+	int ends[MAX_PROCS];
+
+	for (int i = 0; i < r->procs; i++) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			problem(r, "socketpair failed");
+			r->procs = i;
+			break;
+		}
+		r->w[i].chan = sv[0];
+		ends[i] = sv[1];
+	}
+	if (r->strategy == FORK)
+		start(r, 0, ends, r->procs);
+	else
+		for (int i = 0; i < r->procs; i++)
+			start(r, i, &ends[i], 1);
+	for (int i = 0; i < r->procs; i++)
+		close(ends[i]);
+}
+
+static void
+tell_all(struct run *r, const char *word)
+{
+	for (int i = 0; i < r->procs; i++)
+		if (r->w[i].chan >= 0 && r->w[i].outcome == PENDING)
+			chan_send(r->w[i].chan, "%s", word);
+}
+
+// The bases must be what the plan asked for, and as different (or as equal)
+// as the strategy promises.
+static void
+check_bases(struct run *r)
+{
+	char what[200];
+
+	for (int i = 0; i < r->procs; i++)
+		for (int v = 0; v < r->w[i].nviews; v++) {
+			uintptr_t want = r->plan.at[i][v], got = r->w[i].base[v];
+			if (want && got != want) {
+				snprintf(what, sizeof what, "worker %d asked for %#lx and got %#lx", i,
+				    (unsigned long)want, (unsigned long)got);
+				problem(r, what);
+			}
+			for (int j = 0; j <= i; j++)
+				for (int u = 0; u < r->w[j].nviews; u++) {
+					if ((j == i && u >= v) || r->w[j].base[u] != got)
+						continue;
+					if (r->strategy == DISTINCT || r->strategy == DOUBLE) {
+						snprintf(what, sizeof what, "workers %d and %d share base %#lx",
+						    j, i, (unsigned long)got);
+						problem(r, what);
+					}
+				}
+		}
+}
+
+// Ends every process of the run: SIGKILL to the group, then reap, bounded.
+static void
+finish(struct run *r)
+{
+	if (pump(r, 0, r->procs, REAPED) < 0) {
+		for (int i = 0; i < r->procs; i++)
+			if (!r->w[i].reaped && !r->w[i].finished)
+				r->w[i].killed = 1;
+		if (r->pgid > 0)
+			killpg(r->pgid, SIGKILL);
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += 5;           // SIGKILL cannot be refused
+		pump(r, 0, r->procs, REAPED);
+	}
+	for (int i = 0; i < r->procs; i++)
+		if (r->w[i].chan >= 0) {
+			close(r->w[i].chan);
+			r->w[i].chan = -1;
+		}
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void
+check_leftovers(struct run *r, int fds_before)
+{
+	int fd = shm_open(r->region, O_RDONLY, 0);
+
+	if (fd >= 0 || errno != ENOENT) {
+		problem(r, "leftover: the region's name still exists");
+		if (fd >= 0)
+			close(fd);
+		shm_unlink(r->region);
+	}
+	if (r->pgid > 0 && (kill(-r->pgid, 0) == 0 || errno != ESRCH)) {
+		problem(r, "leftover: processes of the run are still alive");
+		killpg(r->pgid, SIGKILL);
+	}
+	if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
+		problem(r, "leftover: a child process was not reaped");
+	if (count_fds() != fds_before)
+		problem(r, "leftover: the harness holds more descriptors than before the run");
+}
+
+static void
+judge(struct run *r, const char *not_run)
+{
+	r->result = r->problem[0] ? RESULT_FAIL : RESULT_PASS;
+	for (int i = 0; i < r->procs; i++) {
+		struct worker_record *w = &r->w[i];
+		if (w->killed) {
+			w->outcome = HUNG;
+			snprintf(w->message, sizeof w->message, "still running after %d ms: killed with its process group", r->timeout_ms);
+		} else if (w->reaped && WIFSIGNALED(w->status)) {
+			w->outcome = SIGNALED;
+			w->signo = WTERMSIG(w->status);
+		} else if (w->outcome == PASS && !(w->reaped && WIFEXITED(w->status) && WEXITSTATUS(w->status) == 0)) {
+			w->outcome = FAIL;
+			snprintf(w->message, sizeof w->message, "reported pass, then did not exit cleanly");
+		} else if (w->outcome == PENDING) {
+			w->outcome = FAIL;
+			snprintf(w->message, sizeof w->message, "%s", !w->mapped ? "ended before it mapped the region"
+			    : not_run ? not_run : "ended without reporting a result");
+		}
+		if (w->outcome != PASS)
+			r->result = RESULT_FAIL;
+	}
+}
+
+static int
+open_sigchld(sigset_t *old)
+{
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, old);
+	return signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+// The phases of a run whose workers have started; returns why the others did
+// not run, or NULL.
+static const char *
+drive(struct run *r)
+{
+	int first_wave = r->strategy == FORK ? 1 : r->procs;
+
+	if (pump(r, 0, first_wave, MAPPED) < 0)
+		return "timed out while mapping";
+	if (!r->w[0].mapped)
+		return "not run: worker 0 could not map the region";
+	chan_send(r->w[0].chan, "prepare");
+	if (pump(r, 0, 1, PREPARED) < 0)
+		return "not run: worker 0 did not finish preparing";
+	if (!r->w[0].prepared)
+		return "not run: worker 0 failed while preparing";
+	if (pump(r, 0, r->procs, MAPPED) < 0)
+		return "timed out while mapping";
+	shm_unlink(r->region);          // every worker holds it now; nothing can leak
+	check_bases(r);
+	if (r->problem[0])
+		return "not run: the bases were wrong";
+	tell_all(r, "run");
+	pump(r, 0, r->procs, FINISHED);        // a worker still running at the deadline is HUNG
+	return NULL;
+}
+
+void
+supervise(struct run *r)
+{
+	struct shmlab_region region;
+	const char *not_run = NULL;
+	int fds_before = count_fds();
+	sigset_t old;
+
+	nstray = 0;
+	for (int i = 0; i < r->procs; i++)
+		r->w[i] = (struct worker_record){ .chan = -1 };
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigfd = open_sigchld(&old);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += r->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(r->timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	if (shmlab_region_random_name(r->region, sizeof r->region) < 0
+	    || shmlab_region_create(&region, r->region, r->sc->region_size) < 0) {
+		snprintf(r->problem, sizeof r->problem, "cannot create the region: %s", strerror(errno));
+		r->result = RESULT_ERROR;
+		close(sigfd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	shmlab_region_close(&region);   // workers open it by name, each on its own
+	start_all(r);
+	not_run = drive(r);
+	tell_all(r, "quit");
+	shm_unlink(r->region);
+	finish(r);
+	close(sigfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	check_leftovers(r, fds_before);
+	judge(r, not_run);
+}

@@ -1,0 +1,8 @@
+// shmlab reference library: what may live in memory shared between processes.
+#ifndef SHMLAB_H
+#define SHMLAB_H
+#include "shmlab/region.h"
+#include "shmlab/offset.h"
+#include "shmlab/relptr.h"
+#include "shmlab/root.h"
+#endif
