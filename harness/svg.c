@@ -58,14 +58,15 @@ draw_worker(FILE *f, const struct run *r, int i)
 		double x0 = x_of(w->base[v]), x1 = x_of(w->base[v] + r->sc->region_size);
 		fprintf(f, "<rect x='%.1f' y='%d' width='%.1f' height='24' fill='#4a8'><title>view %d at %#lx</title></rect>\n",
 		    x0, y, x1 - x0 < 6 ? 6 : x1 - x0, v, (unsigned long)w->base[v]);
-		fprintf(f, "<text x='%.1f' y='%d' font-size='10'>%#lx</text>\n", x0, y + 36, (unsigned long)w->base[v]);
+		fprintf(f, "<text x='%.1f' y='%d' font-size='10' text-anchor='%s'>view %d %#lx</text>\n", x0, y + 36,
+		    x0 > WIDTH - 160 ? "end" : "start", v, (unsigned long)w->base[v]);
 	}
 	if (w->outcome == SIGNALED && w->has_fault) {
 		double x = x_of(w->fault);
 		fprintf(f, "<path d='M%.1f %d l-6 -10 h12 z' fill='#d22'><title>fault at %#lx</title></path>\n",
 		    x, y, (unsigned long)w->fault);
-		fprintf(f, "<text x='%.1f' y='%d' font-size='10' fill='#d22'>fault %#lx</text>\n",
-		    x + 8, y - 4, (unsigned long)w->fault);
+		fprintf(f, "<text x='%.1f' y='%d' font-size='10' fill='#d22' text-anchor='%s'>fault %#lx</text>\n",
+		    x > WIDTH - 160 ? x - 8 : x + 8, y - 4, x > WIDTH - 160 ? "end" : "start", (unsigned long)w->fault);
 	}
 }
 

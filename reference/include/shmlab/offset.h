@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include "shmlab/region.h"
 
-typedef uint64_t shmlab_off;
+// Aligned to 8 on every ABI: i386 would align a plain uint64_t to 4 inside
+// structs, which moves every later field and splits atomic accesses.
+typedef uint64_t shmlab_off __attribute__((aligned(8)));
 
 #define SHMLAB_NULL_OFF ((shmlab_off)0)
 

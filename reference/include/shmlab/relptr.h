@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "shmlab/region.h"
 
-typedef int64_t shmlab_rel;
+typedef int64_t shmlab_rel __attribute__((aligned(8)));    // see shmlab_off
 
 // Stores in *field (inside v) the distance to target (inside v, or NULL).
 // Returns -1 with errno ERANGE if either lies outside v, EINVAL if

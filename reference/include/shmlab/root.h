@@ -40,10 +40,10 @@ struct shmlab_root {
 };
 
 struct shmlab_header {
-	uint64_t magic;
+	_Alignas(8) uint64_t magic;
 	uint32_t layout;
 	uint32_t pad;
-	uint64_t size;
+	_Alignas(8) uint64_t size;
 	struct shmlab_root roots[SHMLAB_ROOTS];
 };
 
