@@ -9,7 +9,8 @@
  * The ranges avoid what Linux puts in a process by default: PIE executables
  * near 0x55..., shared libraries and stacks near 0x7f..., and, for the 64-bit
  * range, the shadow memory of AddressSanitizer (below 0x10007fff8000). The
- * 32-bit range sits below where i386 PIE executables load (0x56...).
+ * 32-bit range sits below where i386 PIE executables load (0x56...) and above
+ * the i386 AddressSanitizer shadow (0x20000000 to 0x3fffffff).
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,9 +24,9 @@ struct range { uintptr_t lo, slot; unsigned slots; };
 #if UINTPTR_MAX > 0xffffffffu
 static const struct range wide = { (uintptr_t)0x200000000000, (uintptr_t)1 << 30, 49152 };
 #else
-static const struct range wide = { 0x20000000, (uintptr_t)1 << 25, 24 };
+static const struct range wide = { 0x40000000, (uintptr_t)1 << 24, 21 };
 #endif
-static const struct range low = { 0x20000000, (uintptr_t)1 << 25, 24 };   // 512 MiB .. 1280 MiB
+static const struct range low = { 0x40000000, (uintptr_t)1 << 24, 21 };   // 1 GiB .. 1.3 GiB
 
 uint64_t
 splitmix64(uint64_t *state)

@@ -4,7 +4,8 @@
  * lines of text, readable in strace:
  *
  *   worker -> harness   mapped <pid> <abi bits> <base> [<base>]
- *                       ok | pass | fail <why> | error <why>
+ *                       ok <heap start> <heap end>   (after prepare)
+ *                       pass | fail <why> | error <why>
  *                       signal <number> <fault address>
  *   harness -> worker   prepare | run | quit
  */

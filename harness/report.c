@@ -97,11 +97,17 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 		}
 	for (int v = 0; v < r->w[i].nviews; v++) {
 		uintptr_t end = r->w[i].base[v] + r->sc->region_size;
-		if (a >= end && a - end < 65536) {
-			snprintf(buf, len, "%#lx bytes past the end of this worker's view", (unsigned long)(a - end));
+		if (a >= end && a - end < ((uintptr_t)1 << 30)) {
+			snprintf(buf, len, "%#lx bytes past the end of this worker's view: an offset beyond the region",
+			    (unsigned long)(a - end));
 			return;
 		}
 	}
+	for (int j = 0; j < r->procs; j++)
+		if (a >= r->w[j].heap[0] && a < r->w[j].heap[1]) {
+			snprintf(buf, len, "inside worker %d's heap: private memory that no other process can see", j);
+			return;
+		}
 	if (a < 65536)
 		snprintf(buf, len, "near address 0: a NULL or tiny pointer");
 	else

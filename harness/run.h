@@ -19,6 +19,7 @@ struct worker_record {
 	int abi;                        // 64 or 32 (bits), as the worker said
 	int nviews;                     // views the worker reported mapped
 	uintptr_t base[MAX_VIEWS];      // where the kernel put each view
+	uintptr_t heap[2];              // worker 0's heap after prepare, [start, end)
 	int chan;                       // the harness's end; -1 once closed
 	int mapped, prepared, finished, reaped, killed;
 	int status;                     // from waitpid, once reaped

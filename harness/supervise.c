@@ -112,7 +112,9 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 		for (int k = 0; k < nstray; k++)
 			if (stray_pid[k] == w->pid)
 				note_exit(w, stray_status[k]);
-	} else if (strcmp(msg, "ok") == 0) {
+	} else if (sscanf(msg, "ok %lx %lx", &b0, &b1) == 2) {
+		w->heap[0] = b0;
+		w->heap[1] = b1;
 		w->prepared = 1;
 	} else if (strcmp(msg, "pass") == 0) {
 		w->finished = 1;

@@ -125,6 +125,23 @@ fence_all_but(struct job *j, int open)
 		    v == open ? PROT_READ | PROT_WRITE : PROT_NONE);
 }
 
+// The bounds of this process's heap, so the harness can say when another
+// process faulted on an address that belongs to it.
+static void
+heap_range(unsigned long *lo, unsigned long *hi)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[256];
+
+	*lo = *hi = 0;
+	if (maps == NULL)
+		return;
+	while (fgets(line, sizeof line, maps))
+		if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", lo, hi) == 2)
+			break;
+	fclose(maps);
+}
+
 static int
 run_through(struct job *j, int (*step)(struct worker *, const struct shmlab_view *), int v)
 {
@@ -177,7 +194,9 @@ obey(struct job *j)
 				chan_send(j->chan, "fail %s", j->w.message);
 				exit(1);
 			}
-			chan_send(j->chan, "ok");
+			unsigned long lo, hi;
+			heap_range(&lo, &hi);
+			chan_send(j->chan, "ok %#lx %#lx", lo, hi);
 			if (j->nfork)
 				fork_the_others(j);
 		} else if (strcmp(cmd, "run") == 0) {
