@@ -6,6 +6,7 @@
  *   worker -> harness   mapped <pid> <abi bits> <base> [<base>]
  *                       ok <heap start> <heap end>   (after prepare)
  *                       pass | fail <why> | error <why>
+ *                       nostart <why>   (from the harness's child when exec failed)
  *                       signal <number> <fault address>
  *   harness -> worker   prepare | run | quit
  */

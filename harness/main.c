@@ -42,18 +42,21 @@ strategies_in(unsigned mask)
 	return a;
 }
 
-static int
-list(int as_json)
+static void
+list_plain(void)
+{
+	for (const struct scenario *const *p = scenarios; *p; p++)
+		printf("%s\n", (*p)->name);
+}
+
+static void
+list_json(void)
 {
 	json_object *all = json_object_new_array();
 
 	for (const struct scenario *const *p = scenarios; *p; p++) {
 		const struct scenario *sc = *p;
 		json_object *o = json_object_new_object();
-		if (!as_json) {
-			printf("%s\n", sc->name);
-			continue;
-		}
 		json_object_object_add(o, "name", json_object_new_string(sc->name));
 		json_object_object_add(o, "lab", json_object_new_string_len(sc->name, 2));
 		json_object_object_add(o, "summary", json_object_new_string(sc->summary));
@@ -65,10 +68,8 @@ list(int as_json)
 		json_object_object_add(o, "caught_under", strategies_in(sc->caught_under));
 		json_object_array_add(all, o);
 	}
-	if (as_json)
-		printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY));
+	printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY));
 	json_object_put(all);
-	return 0;
 }
 
 static int
@@ -126,6 +127,7 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 	uint64_t n, seed;
 	int c, have_seed = 0;
 
+	opterr = 0;             // our own messages, which name the program
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -151,7 +153,8 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 		case 'j': o->json = optarg; break;
 		case 'g': o->svg = optarg; break;
 		case 'q': o->quiet = 1; break;
-		default: return -1;
+		default:
+			return fprintf(stderr, "shmlab-harness: bad option '%s'\n%s", argv[optind - 1], usage), -1;
 		}
 	}
 	if (optind != argc - 1)
@@ -166,12 +169,21 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 static int
 skip(const struct run *r, const struct outputs *o, const char *why)
 {
+	char replay[300];
+
+	snprintf(replay, sizeof replay, "%s run %s --procs %d --strategy %s --seed %" PRIu64, progname,
+	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
 	if (o->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "scenario", json_object_new_string(r->sc->name));
 		json_object_object_add(j, "strategy", json_object_new_string(strategy_name(r->strategy)));
 		json_object_object_add(j, "seed", json_object_new_uint64(r->seed));
 		json_object_object_add(j, "procs", json_object_new_int(r->procs));
+		json_object_object_add(j, "timeout_ms", json_object_new_int(r->timeout_ms));
+		json_object_object_add(j, "region", NULL);
+		json_object_object_add(j, "expected", json_object_new_string(expectation(r)));
+		json_object_object_add(j, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
+		json_object_object_add(j, "replay", json_object_new_string(replay));
 		json_object_object_add(j, "result", json_object_new_string("SKIP"));
 		json_object_object_add(j, "problem", json_object_new_string(why));
 		json_object_object_add(j, "workers", json_object_new_array());
@@ -192,6 +204,11 @@ run(int argc, char **argv)
 	if (parse_run(argc, argv, &r, &o) < 0)
 		return EXIT_USAGE;
 	find_workers(&r);
+	if (access(r.worker64, X_OK) < 0) {
+		fprintf(stderr, "shmlab-harness: cannot find the worker program %s: build it (cmake --build build)\n",
+		    r.worker64);
+		return EXIT_USAGE;
+	}
 	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && r.worker32 == NULL)
 		return skip(&r, &o, "needs the 32-bit worker, which is built only where the compiler has "
 		    "32-bit libraries (Debian: gcc-multilib)");
@@ -220,8 +237,10 @@ main(int argc, char **argv)
 
 	progname = argv[0];
 	report_color = isatty(1) && getenv("NO_COLOR") == NULL && (ci == NULL || *ci == '\0');
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return list(argc == 3 && strcmp(argv[2], "--json") == 0);
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return list_plain(), 0;
+	if (argc == 3 && strcmp(argv[1], "list") == 0 && strcmp(argv[2], "--json") == 0)
+		return list_json(), 0;
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
 	fprintf(stderr, "%s", usage);

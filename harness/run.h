@@ -42,6 +42,7 @@ struct run {
 	pid_t pgid;
 	struct worker_record w[MAX_PROCS];
 	enum result result;
+	int harness_fault;              // the harness, not the scenario, failed
 	char problem[512];              // why the run failed beyond its workers
 };
 

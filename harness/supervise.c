@@ -123,6 +123,12 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 		w->signo = sig;
 		w->fault = addr;
 		w->has_fault = 1;
+	} else if (strncmp(msg, "nostart ", 8) == 0) {
+		w->finished = 1;
+		w->outcome = FAIL;
+		snprintf(w->message, sizeof w->message, "%s", msg + 8);
+		r->harness_fault = 1;
+		problem(r, "a worker could not be started");
 	} else if (strncmp(msg, "fail ", 5) == 0 || strncmp(msg, "error ", 6) == 0) {
 		w->finished = 1;
 		w->outcome = FAIL;
@@ -246,7 +252,7 @@ start(struct run *r, int i, int *ends, int nends)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv(exe, argv);
-		dprintf(3, "error cannot start %s: %s", exe, strerror(errno));
+		dprintf(3, "nostart cannot start %s: %s", exe, strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0) {
@@ -400,6 +406,8 @@ judge(struct run *r, const char *not_run)
 		if (w->outcome != PASS)
 			r->result = RESULT_FAIL;
 	}
+	if (r->harness_fault)
+		r->result = RESULT_ERROR;
 }
 
 static int

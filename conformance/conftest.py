@@ -1,0 +1,655 @@
+"""The pytest layer of shmlab's conformance suite.
+
+The C harness is the authority: which scenarios exist, which lab each belongs
+to and what each lesson predicts come from `shmlab-harness list --json` and
+from the JSON report of every run. This file only drives the harness, checks
+what it reports, and makes every failure explain itself (see explain()).
+
+Every run has a seed. One session seed (--seed, else SHMLAB_SEED, else
+random) is printed in the header; each test derives its own seed from it and
+from its test id, so `--seed N` replays a whole session, and the `replay`
+line of a failure replays the one run.
+
+An autouse fixture fails a test (at teardown) that leaves anything behind: a
+/dev/shm entry `shmlab-*`, a System V shared memory segment or message queue,
+or a process (pytest makes itself a child subreaper, so an orphaned worker
+becomes its child and is seen). Only what this test's own runs created
+counts, so suites that run in parallel (ctest -j) do not blame each other.
+"""
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import pathlib
+import platform
+import random
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import pytest
+
+SOURCE_DIR = pathlib.Path(__file__).resolve().parent
+REPO = SOURCE_DIR.parent
+STRATEGIES = ("distinct", "double", "fork", "same", "kernel")
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SKIP = 0, 1, 2, 77
+EXIT_OF_RESULT = {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL, "ERROR": EXIT_USAGE, "SKIP": EXIT_SKIP}
+DEFAULT_TIMEOUT_MS = 5000
+BUILD_HINT = "cmake -S . -B build -G Ninja && cmake --build build"
+REGION_NAME = re.compile(r"^/shmlab-(\d+)-[0-9a-f]{16}$")
+SHM_ENTRY = re.compile(r"^shmlab-(\d+)-")
+EXERCISES_ENV = "SHMLAB_EXERCISES"
+
+
+# ---------------------------------------------------------------- options
+
+def pytest_addoption(parser):
+    group = parser.getgroup("shmlab")
+    group.addoption(
+        "--build-dir", default=None,
+        help="the CMake build directory holding bin/shmlab-harness "
+             "(default: $SHMLAB_BUILD_DIR, else <repo>/build)")
+    group.addoption(
+        "--seed", default=None,
+        help="session seed, 0 to 4294967295 (default: $SHMLAB_SEED, else random); "
+             "every test derives its seed from it and from its id")
+
+
+def _parse_seed(text, where):
+    try:
+        value = int(text, 10)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise pytest.UsageError(f"{where} takes 0 to 4294967295, not {text!r}")
+    return value
+
+
+def pytest_configure(config):
+    if config.getoption("--seed") is not None:
+        config._shmlab_seed = _parse_seed(config.getoption("--seed"), "--seed")
+    elif os.environ.get("SHMLAB_SEED"):
+        config._shmlab_seed = _parse_seed(os.environ["SHMLAB_SEED"], "SHMLAB_SEED")
+    else:
+        config._shmlab_seed = random.SystemRandom().randrange(1 << 32)
+    mode = os.environ.get(EXERCISES_ENV, "")
+    if mode not in ("", "starter", "solved"):
+        raise pytest.UsageError(f"{EXERCISES_ENV} is 'solved' or 'starter' (the default), not {mode!r}")
+    config._shmlab_exercises_solved = mode == "solved"
+    bindir = build_dir(config) / "bin"
+    config._shmlab_bin = bindir
+    config._shmlab_meta = None
+    become_subreaper()
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    """Makes pytest the reaper of its orphaned descendants, so that a process
+    a run leaves behind (even one that escaped its process group) becomes
+    pytest's child, where the leftover check sees it."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def build_dir(config):
+    chosen = config.getoption("--build-dir") or os.environ.get("SHMLAB_BUILD_DIR")
+    return pathlib.Path(chosen).resolve() if chosen else REPO / "build"
+
+
+def harness_path(config):
+    return config._shmlab_bin / "shmlab-harness"
+
+
+def session_seed(config):
+    return config._shmlab_seed
+
+
+def derive_seed(session, nodeid):
+    """The seed of one test: the same for the same session seed and test id."""
+    digest = hashlib.sha256(f"{session}:{nodeid}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def pytest_report_header(config):
+    exe = harness_path(config)
+    i386 = config._shmlab_bin / "shmlab-worker-i386"
+    seed = session_seed(config)
+    lines = [
+        f"shmlab harness: {exe}" + ("" if os.access(exe, os.X_OK) else f" (missing: build with `{BUILD_HINT}`)"),
+        "shmlab 32-bit worker: " + ("built" if os.access(i386, os.X_OK)
+                                    else "not built: mixed-ABI runs SKIP (Debian: gcc-multilib)"),
+        f"kernel: {platform.system()} {platform.release()} {platform.machine()}",
+        f"shmlab session seed: {seed} (replay this session: add --seed {seed}, or set SHMLAB_SEED={seed})",
+        "shmlab exercises: " + ("solved (each must pass under every strategy)"
+                                if config._shmlab_exercises_solved else
+                                f"starter code (each must be caught; {EXERCISES_ENV}=solved once you solved them)"),
+    ]
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The session seed again at the end, where even `-q` (CTest) shows it."""
+    seed = session_seed(config)
+    terminalreporter.write_line(f"shmlab session seed: {seed} (replay: --seed {seed} or SHMLAB_SEED={seed})")
+
+
+# ---------------------------------------------------------------- metadata
+
+class BrokenList(str):
+    """Why `list --json` did not give a scenario list although the harness
+    is built: a failure, unlike a harness not built (a plain str, a skip)."""
+
+
+def scenario_metadata(config):
+    """`list --json` of the harness, as {name: metadata}; or a string saying
+    why it is not available (a BrokenList when the harness failed to list).
+    Read once per session."""
+    if config._shmlab_meta is None:
+        exe = harness_path(config)
+        if not os.access(exe, os.X_OK):
+            config._shmlab_meta = (f"{exe} not found: build it first with `{BUILD_HINT}` "
+                                   f"(or pass --build-dir / set SHMLAB_BUILD_DIR)")
+        else:
+            try:
+                out = subprocess.run([str(exe), "list", "--json"], stdin=subprocess.DEVNULL,
+                                     capture_output=True, text=True, timeout=30)
+                rows = json.loads(out.stdout) if out.returncode == 0 else None
+            except (subprocess.TimeoutExpired, ValueError) as e:
+                rows, out = None, e
+            if not isinstance(rows, list):
+                config._shmlab_meta = BrokenList(f"`{exe} list --json` gave no scenario list: {out!r}")
+            else:
+                config._shmlab_meta = {row["name"]: row for row in rows}
+    return config._shmlab_meta
+
+
+def is_exercise(meta):
+    return meta["name"].endswith("-exercise")
+
+
+def lab_mark(meta):
+    return getattr(pytest.mark, "lab" + meta["lab"])
+
+
+ALL_LAB_MARKS = [pytest.mark.lab00, pytest.mark.lab01, pytest.mark.lab02, pytest.mark.lab03]
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrizes from the harness's own list:
+         lab_case        (scenario, strategy) for every lesson scenario
+         exercise_name   every scenario named *-exercise
+    Without a harness, one placeholder that skips (carrying every lab marker,
+    so `-m labNN` still shows why nothing ran)."""
+    wanted = [f for f in ("lab_case", "exercise_name") if f in metafunc.fixturenames]
+    if not wanted:
+        return
+    meta = scenario_metadata(metafunc.config)
+    for fixture in wanted:
+        if isinstance(meta, BrokenList):       # the `scenarios` fixture fails these
+            metafunc.parametrize(fixture, [pytest.param(None, id="list-failed", marks=ALL_LAB_MARKS)])
+            continue
+        if isinstance(meta, str):
+            metafunc.parametrize(fixture, [pytest.param(None, id="no-harness",
+                                 marks=[pytest.mark.skip(reason=meta), *ALL_LAB_MARKS])])
+            continue
+        params = []
+        for name, m in meta.items():
+            if m["selftest"]:
+                continue
+            if fixture == "lab_case" and not is_exercise(m):
+                params += [pytest.param((name, s), id=f"{name}-{s}", marks=lab_mark(m)) for s in STRATEGIES]
+            elif fixture == "exercise_name" and is_exercise(m):
+                params.append(pytest.param(name, id=name, marks=[lab_mark(m), pytest.mark.exercise]))
+        metafunc.parametrize(fixture, params)
+
+
+@pytest.fixture(scope="session")
+def scenarios(pytestconfig):
+    """{name: metadata} from `shmlab-harness list --json`."""
+    meta = scenario_metadata(pytestconfig)
+    if isinstance(meta, BrokenList):
+        pytest.fail(meta, pytrace=False)
+    if isinstance(meta, str):
+        pytest.skip(meta)
+    return meta
+
+
+@pytest.fixture(scope="session")
+def exercises_solved(pytestconfig):
+    return pytestconfig._shmlab_exercises_solved
+
+
+# ---------------------------------------------------------------- runs
+
+class Run:
+    """One invocation of the harness: the command, how it ended, and the
+    parsed JSON report (None when it wrote none)."""
+
+    def __init__(self, cmd, returncode, stdout, stderr, report, json_path, elapsed, timed_out, seed, context,
+                 pid=None, wrapped=False):
+        self.cmd, self.returncode, self.stdout, self.stderr = cmd, returncode, stdout, stderr
+        self.pid, self.wrapped = pid, wrapped
+        self.request = None             # what run() asked for: {json key: value}
+        self.json, self.json_path, self.elapsed, self.timed_out = report, json_path, elapsed, timed_out
+        self.seed = seed
+        self.nodeid = context.nodeid if context else None
+        self.session_seed = context.session_seed if context else None
+
+    def __getitem__(self, key):
+        if self.json is None:
+            raise AssertionError("the harness wrote no JSON report\n" + explain(self))
+        return self.json[key]
+
+    def get(self, key, default=None):
+        return (self.json or {}).get(key, default)
+
+    @property
+    def result(self):
+        return self.get("result")
+
+    @property
+    def workers(self):
+        return self.get("workers") or []
+
+    @property
+    def region_size(self):
+        return int(self["region"]["size"])
+
+
+class _TestContext:
+    """What the current test did: its seed and tmp_path, and every pid, process
+    group and region name its runs used (for the leftover check)."""
+
+    def __init__(self, nodeid, session_seed, tmp_path):
+        self.nodeid, self.session_seed, self.tmp_path = nodeid, session_seed, tmp_path
+        self.seed = derive_seed(session_seed, nodeid)
+        self.pids, self.pgids, self.regions = set(), set(), set()
+        self.runs = 0
+
+    def note_report(self, report):
+        region = (report.get("region") or {}).get("name") or ""
+        m = REGION_NAME.match(region)
+        if m:
+            self.regions.add(region.lstrip("/"))
+            self.pids.add(int(m.group(1)))
+        for w in report.get("workers") or []:
+            if w.get("pid"):
+                self.pids.add(int(w["pid"]))
+                self.pgids.add(int(w["pid"]))   # a run's group is led by its first worker
+
+
+_current = None     # the _TestContext of the running test
+
+
+class Harness:
+    def __init__(self, config):
+        self.config = config
+        self.bindir = config._shmlab_bin
+        self.exe = self.bindir / "shmlab-harness"
+        self.worker = self.bindir / "shmlab-worker"
+        self.worker_i386 = self.bindir / "shmlab-worker-i386"
+
+    def invoke(self, args, *, json_path=None, timeout_s=60, exe=None, wrapper=(), seed=None):
+        """Runs `[wrapper...] shmlab-harness args...` bounded by timeout_s, in
+        the test's tmp_path; returns a Run (JSON parsed from json_path).
+        Its output goes to files, not pipes: a process the run leaves behind
+        could hold a pipe open forever, and the wait is for the harness only."""
+        ctx = _current
+        if ctx is None:
+            raise RuntimeError("the harness runs inside a test (its seed, tmp_path and leftover check)")
+        cmd = [*wrapper, str(exe or self.exe), *map(str, args)]
+        base, n = ctx.tmp_path, ctx.runs
+        env = dict(os.environ, NO_COLOR="1")
+        env.pop("CI", None)
+        out_path, err_path = base / f"harness-{n}.stdout", base / f"harness-{n}.stderr"
+        start = time.monotonic()
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=base, env=env)
+        ctx.pids.add(proc.pid)
+        ctx.runs += 1
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            proc.kill()             # its workers die with it (PR_SET_PDEATHSIG)
+            proc.wait()
+        elapsed = time.monotonic() - start
+        out, err = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
+        report = None
+        if json_path is not None and pathlib.Path(json_path).exists():
+            text = pathlib.Path(json_path).read_text()
+            try:
+                report = json.loads(text)
+            except ValueError as e:
+                raise AssertionError(f"the harness wrote a JSON report that does not parse ({e}):\n"
+                                     f"{text[:2000]}\ncommand: {shlex.join(cmd)}") from None
+            ctx.note_report(report)
+        run = Run(cmd, proc.returncode, out, err, report, json_path, elapsed, timed_out, seed, ctx,
+                  pid=proc.pid, wrapped=bool(wrapper))
+        if timed_out:
+            pytest.fail(f"the harness did not end within {timeout_s:.0f} s: killed\n" + explain(run), pytrace=False)
+        return run
+
+    def run(self, scenario, strategy="distinct", procs=4, seed=None, timeout_ms=None, extra=(),
+            *, svg=None, exe=None, wrapper=(), allow_skip=True, quiet=True):
+        """Runs one scenario; returns a Run with the parsed JSON report.
+
+        seed None takes the test's seed (derived from the session seed and the
+        test id). A harness SKIP (exit 77) becomes pytest.skip with the
+        harness's reason, unless allow_skip is False; it is never a pass."""
+        ctx = _current
+        if ctx is None:
+            raise RuntimeError("the harness runs inside a test (its seed, tmp_path and leftover check)")
+        seed = ctx.seed if seed is None else seed
+        timeout_ms = DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms
+        json_path = ctx.tmp_path / f"{scenario}-{strategy}-{ctx.runs}.json"
+        args = ["run", scenario, "--procs", procs, "--strategy", strategy, "--seed", seed,
+                "--timeout-ms", timeout_ms, "--json", json_path]
+        if svg:
+            args += ["--svg", svg]
+        if quiet:
+            args.append("--quiet")
+        args += list(extra)
+        r = self.invoke(args, json_path=json_path, timeout_s=timeout_ms / 1000 + 30,
+                        exe=exe, wrapper=wrapper, seed=seed)
+        r.request = {"scenario": scenario, "strategy": strategy, "procs": procs, "seed": seed,
+                     "timeout_ms": timeout_ms}
+        if r.returncode == EXIT_SKIP and allow_skip:
+            meta = scenario_metadata(self.config)
+            why = r.get("problem") or r.stdout.strip() or "(no reason given)"
+            assert r.get("result") == "SKIP", "exit 77 without a SKIP report\n" + explain(r)
+            assert isinstance(meta, dict) and meta.get(scenario, {}).get("mixed_abi"), \
+                f"the harness skipped {scenario}, which needs nothing optional\n" + explain(r)
+            assert not os.access(pathlib.Path(r.cmd[len(wrapper)]).parent / "shmlab-worker-i386", os.X_OK), \
+                "the harness skipped although the 32-bit worker is built\n" + explain(r)
+            pytest.skip(f"harness: {scenario} under {strategy}: {why}")
+        return r
+
+
+@pytest.fixture(scope="session")
+def harness(pytestconfig):
+    """The harness binary; skips when it is not built."""
+    h = Harness(pytestconfig)
+    if not os.access(h.exe, os.X_OK):
+        pytest.skip(f"{h.exe} not found: build it first with `{BUILD_HINT}` "
+                    f"(or pass --build-dir / set SHMLAB_BUILD_DIR)")
+    return h
+
+
+@pytest.fixture
+def seed():
+    """This test's seed: derived from the session seed and the test id."""
+    return _current.seed
+
+
+# ---------------------------------------------------------------- explaining
+
+def _bases(w):
+    return ", ".join(w.get("bases") or []) or "(none: never mapped)"
+
+
+def explain(run, expected=None):
+    """Everything needed to understand a failed check of one run: what was
+    expected and what happened, each worker's bases and fate, the seed, the
+    handout section to read and the command that replays the run."""
+    j = run.json or {}
+    lines = []
+    scen = j.get("scenario", "?")
+    what = (f"{scen} under {j.get('strategy', '?')}, {j.get('procs', '?')} procs, seed {j.get('seed', run.seed)}"
+            if j else f"command {shlex.join(run.cmd)}")
+    lines.append(f"run: {what}")
+    lines.append(f"expected: {expected or (j.get('expected') and 'the lesson predicts: ' + j['expected']) or '?'}")
+    lines.append(f"happened: result {j.get('result', '(no JSON report)')}, exit status {run.returncode}"
+                 + (", killed after its time bound" if run.timed_out else "")
+                 + f", {run.elapsed:.3f} s")
+    if j.get("problem"):
+        lines.append(f"problem reported by the harness: {j['problem']}")
+    if j.get("region"):
+        lines.append(f"region: {j['region'].get('name')} ({j['region'].get('size')} bytes)")
+    for w in j.get("workers") or []:
+        line = (f"  worker {w.get('index')}: pid {w.get('pid')}, {w.get('abi')}-bit, bases {_bases(w)}"
+                f" (requested {', '.join(a or 'any' for a in w.get('requested') or []) or '-'}):"
+                f" {w.get('outcome')}")
+        if w.get("signal"):
+            line += f" {w['signal']}"
+        if w.get("fault_address"):
+            line += f" at {w['fault_address']}"
+        lines.append(line)
+        if w.get("fault_where"):
+            lines.append(f"      where: {w['fault_where']}")
+        if w.get("message"):
+            lines.append(f"      message: {w['message']}")
+    lines.append(f"seed: {j.get('seed', run.seed)}"
+                 + (f" (test {run.nodeid}, session seed {run.session_seed}; "
+                    f"replay the test with --seed {run.session_seed})" if run.nodeid else ""))
+    if j.get("handout"):
+        lines.append(f"read: {j['handout']}")
+    lines.append(f"replay: {j.get('replay') or shlex.join(run.cmd)}")
+    if run.stderr.strip():
+        tail = run.stderr.strip().splitlines()[-10:]
+        lines.append("stderr: " + "\n        ".join(tail))
+    if not j and run.stdout.strip():
+        lines.append("stdout: " + "\n        ".join(run.stdout.strip().splitlines()[-10:]))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- well-formed runs
+
+def hexes(values):
+    return [int(v, 16) for v in values]
+
+
+def all_bases(run):
+    return [b for w in run.workers for b in hexes(w["bases"])]
+
+
+def check_well_formed(run, meta=None):
+    """What every run must satisfy whatever its scenario does: the report
+    echoes the request, the exit status matches the result, the harness found
+    no problem (leftovers, wrong bases), and the bases are what the strategy
+    promises: distinct N different bases as requested, double 2N, same and
+    fork one, kernel whatever the kernel chose."""
+    j = run.json
+    assert j is not None, "the harness wrote no JSON report\n" + explain(run)
+    problems = []
+    for key, asked in (run.request or {}).items():
+        if j.get(key) != asked:
+            problems.append(f"the report says {key} {j.get(key)!r}, the command asked for {asked!r}")
+    if EXIT_OF_RESULT.get(j.get("result")) != run.returncode:
+        problems.append(f"result {j.get('result')} but exit status {run.returncode}")
+    if j.get("problem"):
+        problems.append(f"the harness reported a problem with the run itself: {j['problem']}")
+    if meta is not None:
+        strategy = j.get("strategy")
+        predicted = ("pass" if strategy in meta["passes_under"] else
+                     "caught" if strategy in meta["caught_under"] and j.get("procs", 0) >= 2 else "depends")
+        if j.get("expected") != predicted:
+            problems.append(f"the report expects {j.get('expected')!r}, `list --json` predicts {predicted!r}")
+        if j.get("handout") != meta["handout"]:
+            problems.append(f"the report names handout {j.get('handout')!r}, `list --json` {meta['handout']!r}")
+    m = REGION_NAME.match((j.get("region") or {}).get("name") or "")
+    if not m:
+        problems.append(f"region name {(j.get('region') or {}).get('name')!r} is not /shmlab-<pid>-<16 hex>")
+    elif run.pid is not None and not run.wrapped and int(m.group(1)) != run.pid:
+        problems.append(f"region name {j['region']['name']} does not carry the harness's pid {run.pid}")
+    workers = run.workers
+    procs = j.get("procs")
+    if len(workers) != procs:
+        problems.append(f"{len(workers)} workers reported for {procs} procs")
+    strategy = j.get("strategy")
+    views = 2 if strategy == "double" else 1
+    pids = [w.get("pid") for w in workers]
+    if len(set(pids)) != len(pids) or not all(isinstance(p, int) and p > 0 for p in pids):
+        problems.append(f"worker pids are not distinct positive numbers: {pids}")
+    for w in workers:
+        bases, requested = w.get("bases") or [], w.get("requested") or []
+        if len(bases) != views:
+            problems.append(f"worker {w['index']} reports {len(bases)} bases, {strategy} gives each {views}")
+            continue
+        if w.get("base") != bases[0]:
+            problems.append(f"worker {w['index']}: base {w.get('base')} is not bases[0] {bases[0]}")
+        if any(b % 4096 for b in hexes(bases)):
+            problems.append(f"worker {w['index']}: a base is not page-aligned: {bases}")
+        if strategy in ("distinct", "double", "same"):
+            if requested != bases:
+                problems.append(f"worker {w['index']} requested {requested} and got {bases}")
+        elif any(requested):
+            problems.append(f"worker {w['index']} requested {requested}, but under {strategy} the harness asks for nothing")
+        if meta is not None and meta["mixed_abi"] and strategy != "fork":
+            abi = 32 if w["index"] % 2 else 64
+            if w.get("abi") != abi:
+                problems.append(f"worker {w['index']} is {w.get('abi')}-bit; mixed-ABI runs have odd workers 32-bit")
+        elif w.get("abi") != 64:
+            problems.append(f"worker {w['index']} is {w.get('abi')}-bit; expected 64")
+    if len(workers) == procs and all(len(w.get("bases") or []) == views for w in workers):
+        every = all_bases(run)
+        if strategy in ("distinct", "double") and len(set(every)) != views * procs:
+            problems.append(f"{strategy} must give {views * procs} different bases, got {len(set(every))}")
+        if strategy in ("same", "fork") and len(set(every)) != 1:
+            problems.append(f"{strategy} must give every worker one same base, got {len(set(every))} bases")
+    assert not problems, "the run is not well-formed:\n  - " + "\n  - ".join(problems) + "\n" + explain(run)
+
+
+# ---------------------------------------------------------------- leftovers
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def process_table():
+    """{pid: (ppid, pgrp, state, comm)} of every process now."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        stat = _read(f"/proc/{entry}/stat")
+        if not stat:
+            continue
+        comm = stat[stat.find("(") + 1:stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 2:].split()
+        table[int(entry)] = (int(fields[1]), int(fields[2]), fields[0], comm)
+    return table
+
+
+def _sysv(path, id_col, pid_cols):
+    """{id: (pids...)} from /proc/sysvipc/{shm,msg}."""
+    text = _read(path)
+    if not text:
+        return {}
+    lines = text.splitlines()
+    head = lines[0].split()
+    rows = {}
+    for line in lines[1:]:
+        cols = dict(zip(head, line.split()))
+        if id_col in cols:
+            rows[int(cols[id_col])] = tuple(int(cols.get(c, 0)) for c in pid_cols)
+    return rows
+
+
+def snapshot():
+    try:
+        shm = {n for n in os.listdir("/dev/shm") if n.startswith("shmlab-")}
+    except OSError:
+        shm = set()
+    me = os.getpid()
+    return {
+        "shm": shm,
+        "sysv_shm": _sysv("/proc/sysvipc/shm", "shmid", ("cpid", "lpid")),
+        "sysv_msg": _sysv("/proc/sysvipc/msg", "msqid", ("lspid", "lrpid")),
+        "children": {p for p, (ppid, *_rest) in process_table().items() if ppid == me},
+    }
+
+
+def find_leftovers(before, ctx):
+    """What this test's runs left behind, compared with `before`: a list of
+    (description, cleanup) pairs. Entries created meanwhile by other processes
+    (a suite running in parallel) are not counted: a /dev/shm name counts when
+    it is one of this test's regions or carries one of its pids, a System V
+    object when one of its pids made or used it (a message queue records no
+    creator, only who last sent and received), a process when it is a child
+    of pytest or lives in a process group or pid of this test's runs."""
+    after = snapshot()
+    me = os.getpid()
+    found = []
+    for name in sorted(after["shm"] - before["shm"]):
+        m = SHM_ENTRY.match(name)
+        if name in ctx.regions or (m and int(m.group(1)) in ctx.pids):
+            found.append((f"/dev/shm/{name} still exists", lambda n=name: _unlink(f"/dev/shm/{n}")))
+    for shmid, pids in sorted(after["sysv_shm"].items()):
+        if shmid not in before["sysv_shm"] and set(pids) & ctx.pids:
+            found.append((f"System V shared memory id {shmid} (creator pid {pids[0]}) still exists",
+                          lambda i=shmid: _ipc_rmid("shmctl", i)))
+    for msqid, pids in sorted(after["sysv_msg"].items()):
+        if msqid in before["sysv_msg"]:
+            continue
+        if set(pids) & ctx.pids:
+            found.append((f"System V message queue id {msqid} still exists",
+                          lambda i=msqid: _ipc_rmid("msgctl", i)))
+    table = process_table()
+    for pid, (ppid, pgrp, state, comm) in sorted(table.items()):
+        if pid == me:
+            continue
+        ours_child = ppid == me and pid not in before["children"]
+        ours_run = (pgrp in ctx.pgids or pid in ctx.pids) and comm.startswith(("shmlab", "strace"))
+        if ours_child or ours_run:
+            what = "zombie (exited, never reaped)" if state == "Z" else f"alive (state {state})"
+            whose = "child of pytest" if ppid == me else f"in process group {pgrp} of a run"
+            found.append((f"process {pid} ({comm}), {whose}: {what}",
+                          lambda p=pid, child=ppid == me: _end(p, child)))
+    return found
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _ipc_rmid(func, ident):
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    getattr(libc, func)(ctypes.c_int(ident), ctypes.c_int(0), None)     # IPC_RMID = 0
+
+
+def _end(pid, child):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if child:
+        try:
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(request, tmp_path):
+    """Binds the test's seed and tmp_path for harness.run(), and fails the
+    test if its runs left a region name, a System V object or a process."""
+    global _current
+    before = snapshot()
+    ctx = _TestContext(request.node.nodeid, session_seed(request.config), tmp_path)
+    _current = ctx
+    try:
+        yield ctx
+    finally:
+        _current = None
+    found = find_leftovers(before, ctx)
+    for _, cleanup in found:
+        cleanup()
+    if found:
+        pytest.fail(f"{request.node.nodeid} left these behind (now cleaned up):\n  - "
+                    + "\n  - ".join(what for what, _ in found)
+                    + f"\nseed: {ctx.seed} (session seed {ctx.session_seed})", pytrace=False)
+

@@ -1,0 +1,245 @@
+"""The harness checked against itself: the 00-selftest-* scenarios each
+produce one outcome on purpose, and the harness must report exactly that one.
+Then its command line, its seeds, its SVG and its SKIP."""
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import (EXIT_SKIP, EXIT_USAGE, STRATEGIES, all_bases, check_well_formed, explain, hexes,
+                      process_table)
+
+pytestmark = [pytest.mark.lab00, pytest.mark.harness]
+
+
+def outcomes(run):
+    return [w["outcome"] for w in run.workers]
+
+
+# ---------------------------------------------------------------- list
+
+def test_list_agrees_with_list_json(harness, scenarios, pytestconfig):
+    plain = harness.invoke(["list"])
+    assert plain.returncode == 0, explain(plain, "`list` to exit 0")
+    names = plain.stdout.split()
+    assert names == list(scenarios), f"`list` gives {names}, `list --json` gives {list(scenarios)}"
+    registered = {m.split(":")[0].strip() for m in pytestconfig.getini("markers")}
+    for name, m in scenarios.items():
+        assert m["lab"] == name[:2] and f"lab{m['lab']}" in registered, \
+            f"{name}: lab {m['lab']!r} has no `lab{m['lab']}` marker in pytest.ini"
+        assert set(m["passes_under"]) <= set(STRATEGIES) and set(m["caught_under"]) <= set(STRATEGIES), m
+        assert not set(m["passes_under"]) & set(m["caught_under"]), f"{name} both passes and is caught: {m}"
+        assert m["selftest"] == name.startswith("00-selftest-"), m
+        assert m["broken"] == ("broken" in name), m
+        assert m["selftest"] or m["handout"], f"{name} names no handout section"
+
+
+def test_lessons_predict_what_they_teach(scenarios):
+    """The house rule (DEVELOPERS.md): every broken demonstration is caught
+    under distinct addresses, and a fix survives every strategy."""
+    for name, m in scenarios.items():
+        if m["broken"]:
+            assert "distinct" in m["caught_under"], f"{name} is broken but not caught under distinct: {m}"
+        if name.endswith("-fixed"):
+            assert sorted(m["passes_under"]) == sorted(STRATEGIES), f"{name} does not pass under every strategy: {m}"
+
+
+# ---------------------------------------------------------------- self-tests
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_selftest_pass(harness, scenarios, strategy):
+    run = harness.run("00-selftest-pass", strategy, procs=4)
+    check_well_formed(run, scenarios["00-selftest-pass"])
+    assert run.returncode == 0 and run.result == "PASS" and outcomes(run) == ["PASS"] * 4, \
+        explain(run, "PASS, every worker PASS, exit 0")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_selftest_fail(harness, scenarios, strategy):
+    run = harness.run("00-selftest-fail", strategy, procs=4)
+    check_well_formed(run, scenarios["00-selftest-fail"])
+    assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
+    for w in run.workers:
+        assert w["outcome"] == "FAIL" and w["message"] == f"worker {w['index']} fails on purpose", \
+            explain(run, f"worker {w['index']}: FAIL with 'worker {w['index']} fails on purpose'")
+        assert w["signal"] is None and w["fault_address"] is None, explain(run, "no signal, no fault")
+
+
+@pytest.mark.parametrize("strategy", ["distinct", "same", "double"])
+def test_selftest_segv(harness, scenarios, strategy):
+    """Each worker reads the first byte past its view. Under double, run()
+    goes through the views from the last to the first (harness/worker.c), so
+    the fault is past the end of view 1, with view 0 fenced."""
+    run = harness.run("00-selftest-segv", strategy, procs=4)
+    check_well_formed(run, scenarios["00-selftest-segv"])
+    assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
+    size = run.region_size
+    for w in run.workers:
+        want = hexes(w["bases"])[-1] + size
+        assert w["outcome"] == "SIGNALED" and w["signal"] == "SIGSEGV", \
+            explain(run, f"worker {w['index']} SIGNALED by SIGSEGV")
+        assert w["fault_address"] is not None and int(w["fault_address"], 16) == want, \
+            explain(run, f"worker {w['index']}'s fault address exactly {want:#x} (its last view's base + {size})")
+        assert "past the end of this worker's view" in w["fault_where"], \
+            explain(run, f"worker {w['index']}'s fault_where to say it is past the end of its view")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_selftest_hang(harness, scenarios, strategy):
+    """Workers that never answer are killed at the deadline and reported
+    HUNG, and not one of their processes survives the run. The run must end
+    at its deadline, not before, and well before the workers' own backstop
+    (alarm() at the timeout's whole seconds + 5 s, harness/worker.c): a
+    harness that forgot to kill them would only return when that fires."""
+    timeout_ms = 1500
+    run = harness.run("00-selftest-hang", strategy, procs=4, timeout_ms=timeout_ms)
+    check_well_formed(run, scenarios["00-selftest-hang"])
+    assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
+    assert outcomes(run) == ["HUNG"] * 4, explain(run, "every worker HUNG")
+    assert all("killed" in w["message"] for w in run.workers), explain(run, "every HUNG message to say it was killed")
+    assert timeout_ms / 1000 <= run.elapsed < timeout_ms / 1000 + 3, \
+        explain(run, f"the run to end after its {timeout_ms} ms deadline and within 3 s of it")
+    pids = {w["pid"] for w in run.workers}
+    left = {pid: info for pid, info in process_table().items() if pid in pids or info[1] in pids}
+    assert not left, explain(run, f"no process of the run left; found {left}")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_selftest_exit(harness, scenarios, strategy):
+    run = harness.run("00-selftest-exit", strategy, procs=4)
+    check_well_formed(run, scenarios["00-selftest-exit"])
+    assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
+    for w in run.workers:
+        assert w["outcome"] == "FAIL" and "ended without reporting" in w["message"], \
+            explain(run, f"worker {w['index']}: FAIL, 'ended without reporting a result'")
+
+
+# ---------------------------------------------------------------- seeds
+
+@pytest.mark.parametrize("strategy", ["distinct", "double"])
+def test_seed_replays_bases(harness, scenarios, strategy, seed):
+    meta = scenarios["00-selftest-pass"]
+    first = harness.run("00-selftest-pass", strategy, procs=4)
+    again = harness.run("00-selftest-pass", strategy, procs=4)
+    other = harness.run("00-selftest-pass", strategy, procs=4, seed=(seed + 1) % (1 << 32))
+    for run in (first, again, other):
+        check_well_formed(run, meta)
+    assert first["seed"] == again["seed"] == seed, explain(first, f"the test's seed {seed} in the report")
+    assert all_bases(first) == all_bases(again), \
+        explain(again, f"the same bases as the first run with seed {seed}: {[hex(b) for b in all_bases(first)]}")
+    assert all_bases(other) != all_bases(first), \
+        explain(other, f"other bases than seed {seed} gave: the seed must choose the addresses")
+
+
+def test_run_without_seed_reports_its_seed(harness, tmp_path):
+    """Without --seed the harness picks one, and its replay line must name it."""
+    json_path = tmp_path / "noseed.json"
+    run = harness.invoke(["run", "00-selftest-pass", "--procs", "2", "--json", json_path, "--quiet"],
+                         json_path=json_path)
+    assert run.returncode == 0 and run.json, explain(run, "PASS")
+    assert f"--seed {run['seed']}" in run["replay"], explain(run, "the replay line to carry the chosen seed")
+
+
+# ---------------------------------------------------------------- command line
+
+BAD_USAGE = {
+    "unknown-scenario": (["run", "no-such-scenario"], "no scenario 'no-such-scenario'"),
+    "unknown-strategy": (["run", "00-selftest-pass", "--strategy", "sideways"], "no strategy 'sideways'"),
+    "procs-0": (["run", "00-selftest-pass", "--procs", "0"], "--procs takes 1 to 32"),
+    "procs-99": (["run", "00-selftest-pass", "--procs", "99"], "--procs takes 1 to 32"),
+    "procs-garbage": (["run", "00-selftest-pass", "--procs", "4x"], "--procs takes 1 to 32"),
+    "seed-negative": (["run", "00-selftest-pass", "--seed", "-1"], "--seed takes 0 to 4294967295"),
+    "seed-too-big": (["run", "00-selftest-pass", "--seed", "4294967296"], "--seed takes 0 to 4294967295"),
+    "timeout-too-small": (["run", "00-selftest-pass", "--timeout-ms", "5"], "--timeout-ms takes 100 to 600000"),
+    "unknown-option": (["run", "00-selftest-pass", "--frobnicate"], "bad option '--frobnicate'"),
+    "extra-argument": (["run", "00-selftest-pass", "extra"], "usage: shmlab-harness"),
+    "no-scenario": (["run"], "usage: shmlab-harness"),
+    "unknown-command": (["frobnicate"], "usage: shmlab-harness"),
+    "no-command": ([], "usage: shmlab-harness"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_USAGE, ids=list(BAD_USAGE))
+def test_bad_usage(harness, tmp_path, case):
+    args, message = BAD_USAGE[case]
+    json_path = tmp_path / "report.json"
+    # --json comes first, so a harness that wrote a report before it noticed
+    # the mistake would be seen doing it.
+    args = args[:2] + ["--json", json_path] + args[2:] if args[:1] == ["run"] and len(args) > 1 else args
+    run = harness.invoke(args, json_path=json_path)
+    assert run.returncode == EXIT_USAGE, explain(run, f"exit status {EXIT_USAGE}")
+    assert message in run.stderr, explain(run, f"stderr to say {message!r}")
+    assert not json_path.exists(), explain(run, "no JSON report for a command that did not run")
+
+
+@pytest.mark.parametrize("args", [["list", "--bogus"], ["list", "--json", "extra"]], ids=["bogus", "json-extra"])
+def test_list_rejects_unknown_arguments(harness, args):
+    run = harness.invoke(args)
+    assert run.returncode == EXIT_USAGE, explain(run, f"exit status {EXIT_USAGE} for `{' '.join(args)}`")
+
+
+def test_unknown_option_message_names_the_program(harness):
+    run = harness.invoke(["run", "00-selftest-pass", "--frobnicate"])
+    assert run.stderr.startswith("shmlab-harness:"), explain(run, "the message to start with 'shmlab-harness:'")
+
+
+# ---------------------------------------------------------------- reports
+
+def test_svg_draws_every_worker(harness, scenarios, tmp_path):
+    svg = tmp_path / "run.svg"
+    run = harness.run("02-region-pointers-broken", "double", procs=4, svg=svg)
+    check_well_formed(run, scenarios["02-region-pointers-broken"])
+    assert svg.exists(), explain(run, "an SVG file")
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg", f"the root element is {root.tag}, not an SVG <svg>"
+    texts = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    titles = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    for w in run.workers:
+        label = f"worker {w['index']} ({w['outcome']})"
+        assert label in texts, explain(run, f"an SVG label {label!r}; labels: {texts}")
+        for v, base in enumerate(w["bases"]):
+            assert f"view {v} at {base}" in titles, \
+                explain(run, f"an SVG box titled 'view {v} at {base}'; titles: {titles}")
+        if w["fault_address"]:
+            assert f"fault at {w['fault_address']}" in titles, \
+                explain(run, f"an SVG mark titled 'fault at {w['fault_address']}'")
+
+
+def test_mixed_abi_without_32bit_worker_skips(harness, scenarios, tmp_path):
+    """A harness beside which no 32-bit worker is installed must SKIP the
+    mixed-ABI runs (exit 77, with the reason), never pass them."""
+    mixed = [n for n, m in scenarios.items() if m["mixed_abi"]]
+    if not mixed:
+        pytest.skip("the harness lists no mixed-ABI scenario")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for exe in (harness.exe, harness.worker):
+        shutil.copy2(exe, bindir)
+    run = harness.run(mixed[0], "distinct", procs=4, exe=bindir / "shmlab-harness", allow_skip=False)
+    assert run.returncode == EXIT_SKIP and run.result == "SKIP", explain(run, f"SKIP, exit {EXIT_SKIP}")
+    assert "32-bit" in run["problem"] and "32-bit" in run.stdout, explain(run, "the reason: the 32-bit worker")
+    assert run.workers == [], explain(run, "no worker started")
+
+
+def test_missing_worker_is_a_harness_error(harness, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shutil.copy2(harness.exe, bindir)
+    run = harness.invoke(["run", "00-selftest-pass", "--procs", "2"], exe=bindir / "shmlab-harness")
+    assert run.returncode == EXIT_USAGE, explain(run, f"exit {EXIT_USAGE}: the harness could not do its job")
+    assert "cannot find the worker program" in run.stderr, explain(run, "a message naming the missing worker")
+
+
+def test_worker_that_cannot_exec_is_a_harness_error(harness, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shutil.copy2(harness.exe, bindir)
+    fake = bindir / "shmlab-worker"
+    fake.write_bytes(b"\x00not a program\n")      # executable bit, but exec fails (ENOEXEC)
+    fake.chmod(0o755)
+    run = harness.run("00-selftest-pass", "distinct", procs=2, exe=bindir / "shmlab-harness")
+    assert run.returncode == EXIT_USAGE and run.result == "ERROR", explain(run, "ERROR, exit 2: not the scenario's fault")
+    for w in run.workers:
+        assert re.search(r"cannot start .*shmlab-worker", w["message"]), \
+            explain(run, f"worker {w['index']}'s message to name the worker it could not start")

@@ -1,0 +1,66 @@
+"""Every lesson scenario under every strategy: the run must do what the lesson
+predicts (`expected` in the harness's report, cross-checked with
+`list --json`), and must be well-formed (bases as the strategy promises,
+nothing left over)."""
+import pytest
+
+from conftest import all_bases, check_well_formed, explain, hexes
+
+CAUGHT = ("SIGNALED", "FAIL")
+
+
+def assert_passes(run):
+    bad = [w["index"] for w in run.workers if w["outcome"] != "PASS"]
+    assert run.result == "PASS" and not bad, explain(
+        run, f"PASS with every worker PASS; workers {bad or 'none'} did not pass")
+
+
+def assert_caught(run):
+    caught = [w["index"] for w in run.workers if w["outcome"] in CAUGHT]
+    assert run.result == "FAIL" and caught, explain(
+        run, "caught: result FAIL with at least one worker SIGNALED or FAIL")
+
+
+def test_lesson(harness, scenarios, lab_case):
+    name, strategy = lab_case
+    meta = scenarios[name]
+    run = harness.run(name, strategy, procs=4)
+    check_well_formed(run, meta)
+    expected = run["expected"]
+    if expected == "pass":
+        assert_passes(run)
+    elif expected == "caught":
+        assert_caught(run)
+    elif expected == "depends":
+        # Where the kernel puts the views decides: once every base differs,
+        # the lesson's bug has something to trip on and must be caught.
+        bases = all_bases(run)
+        if len(set(bases)) == len(bases):
+            assert_caught(run)
+    else:
+        pytest.fail(f"unknown expectation {expected!r}\n" + explain(run))
+
+
+@pytest.mark.lab02
+def test_region_pointers_fault_in_worker0_view(harness, scenarios):
+    """The issue's acceptance check: under distinct, the raw pointers written
+    by worker 0 send the other workers into worker 0's view, where nothing of
+    theirs is mapped."""
+    run = harness.run("02-region-pointers-broken", "distinct", procs=4)
+    check_well_formed(run, scenarios["02-region-pointers-broken"])
+    bases = all_bases(run)
+    assert len(set(bases)) == 4, explain(run, "4 different bases")
+    assert run.returncode != 0, explain(run, "a non-zero exit status")
+    assert any(w["outcome"] in CAUGHT for w in run.workers), explain(run, "at least one worker SIGNALED or FAIL")
+    w0 = hexes(run.workers[0]["bases"])[0]
+    size = run.region_size
+    faulting = [w for w in run.workers if w["fault_address"]]
+    assert faulting, explain(run, "at least one worker faulting with a fault address")
+    for w in faulting:
+        addr = int(w["fault_address"], 16)
+        assert w0 <= addr < w0 + size, explain(
+            run, f"worker {w['index']}'s fault address {w['fault_address']} inside worker 0's view "
+                 f"{w0:#x}..{w0 + size:#x}")
+        if w["index"] != 0:
+            assert "worker 0's view" in w["fault_where"], explain(
+                run, f"worker {w['index']}'s fault_where to name worker 0's view")
