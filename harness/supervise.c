@@ -126,7 +126,7 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 	} else if (strncmp(msg, "nostart ", 8) == 0) {
 		w->finished = 1;
 		w->outcome = FAIL;
-		snprintf(w->message, sizeof w->message, "%s", msg + 8);
+		snprintf(w->message, sizeof w->message, "%.300s", msg + 8);
 		r->harness_fault = 1;
 		problem(r, "a worker could not be started");
 	} else if (strncmp(msg, "fail ", 5) == 0 || strncmp(msg, "error ", 6) == 0) {
