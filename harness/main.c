@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "impl.h"
 #include "report.h"
 #include "run.h"
 
@@ -29,7 +30,9 @@ static const char *progname = "shmlab-harness";   // as invoked, for replay line
 static const char usage[] =
     "usage: shmlab-harness list [--json]\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
-    "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n";
+    "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n"
+    "                      [--impl LIBRARY]   (CONTRACT scenarios; default $SHMLAB_IMPL, else\n"
+    "                                          the reference, lib/libshmlab.so beside bin/)\n";
 
 static json_object *
 strategies_in(unsigned mask)
@@ -64,6 +67,8 @@ list_json(void)
 		json_object_object_add(o, "broken", json_object_new_boolean(strstr(sc->name, "broken") != NULL));
 		json_object_object_add(o, "mixed_abi", json_object_new_boolean(sc->flags & MIXED_ABI));
 		json_object_object_add(o, "selftest", json_object_new_boolean(sc->flags & SELFTEST));
+		json_object_object_add(o, "contract", json_object_new_boolean(sc->flags & CONTRACT));
+		json_object_object_add(o, "rule", sc->rule ? json_object_new_string(sc->rule) : NULL);
 		json_object_object_add(o, "passes_under", strategies_in(sc->passes_under));
 		json_object_object_add(o, "caught_under", strategies_in(sc->caught_under));
 		json_object_array_add(all, o);
@@ -97,7 +102,7 @@ parse_number(const char *s, uint64_t max, uint64_t *out)
 static void
 find_workers(struct run *r)
 {
-	static char w64[PATH_MAX + 32], w32[PATH_MAX + 32];
+	static char w64[PATH_MAX + 32], w32[PATH_MAX + 32], lib[PATH_MAX + 32];
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	char *slash;
@@ -110,8 +115,11 @@ find_workers(struct run *r)
 		slash[1] = '\0';
 	snprintf(w64, sizeof w64, "%sshmlab-worker", self);
 	snprintf(w32, sizeof w32, "%sshmlab-worker-i386", self);
+	snprintf(lib, sizeof lib, "%s../lib/libshmlab.so", self);
 	r->worker64 = w64;
 	r->worker32 = access(w32, X_OK) == 0 ? w32 : NULL;
+	if (r->impl == NULL)
+		r->impl = getenv("SHMLAB_IMPL") && *getenv("SHMLAB_IMPL") ? getenv("SHMLAB_IMPL") : lib;
 }
 
 struct outputs { const char *json, *svg; int quiet; };
@@ -122,7 +130,7 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 	static const struct option opts[] = {
 		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
 		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "svg", 1, 0, 'g' },
-		{ "quiet", 0, 0, 'q' }, { 0, 0, 0, 0 },
+		{ "quiet", 0, 0, 'q' }, { "impl", 1, 0, 'l' }, { 0, 0, 0, 0 },
 	};
 	uint64_t n, seed;
 	int c, have_seed = 0;
@@ -153,6 +161,7 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 		case 'j': o->json = optarg; break;
 		case 'g': o->svg = optarg; break;
 		case 'q': o->quiet = 1; break;
+		case 'l': r->impl = optarg; break;
 		default:
 			return fprintf(stderr, "shmlab-harness: bad option '%s'\n%s", argv[optind - 1], usage), -1;
 		}
@@ -169,10 +178,9 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 static int
 skip(const struct run *r, const struct outputs *o, const char *why)
 {
-	char replay[300];
+	char replay[600];
 
-	snprintf(replay, sizeof replay, "%s run %s --procs %d --strategy %s --seed %" PRIu64, progname,
-	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
+	replay_line(replay, sizeof replay, r, progname);
 	if (o->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "scenario", json_object_new_string(r->sc->name));
@@ -208,6 +216,15 @@ run(int argc, char **argv)
 		fprintf(stderr, "shmlab-harness: cannot find the worker program %s: build it (cmake --build build)\n",
 		    r.worker64);
 		return EXIT_USAGE;
+	}
+	if (r.sc->flags & CONTRACT) {
+		struct impl im;
+		char whyload[400];
+		if (impl_load(&im, r.impl, whyload, sizeof whyload) < 0) {
+			fprintf(stderr, "shmlab-harness: %s\n", whyload);
+			return EXIT_USAGE;
+		}
+		r.impl_version = im.version;
 	}
 	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && r.worker32 == NULL)
 		return skip(&r, &o, "needs the 32-bit worker, which is built only where the compiler has "

@@ -136,8 +136,20 @@ text_worker(FILE *out, const struct run *r, int i)
 }
 
 void
+replay_line(char *buf, size_t len, const struct run *r, const char *argv0)
+{
+	int n = snprintf(buf, len, "%s run %s --procs %d --strategy %s --seed %" PRIu64, argv0,
+	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
+
+	if ((r->sc->flags & CONTRACT) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " --impl %s", r->impl);
+}
+
+void
 report_text(FILE *out, const struct run *r, const char *argv0)
 {
+	char replay[600];
+
 	fprintf(out, "%s  strategy %s  procs %d  seed %" PRIu64 "\n", r->sc->name,
 	    strategy_name(r->strategy), r->procs, r->seed);
 	for (int i = 0; i < r->procs; i++)
@@ -146,8 +158,8 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 		fprintf(out, "  run: %s\n", r->problem);
 	fprintf(out, "result: %s%s%s  (the lesson predicts: %s)\n", paint(result_name(r->result)),
 	    result_name(r->result), paint("off"), expectation(r));
-	fprintf(out, "%sreplay: %s run %s --procs %d --strategy %s --seed %" PRIu64 "%s\n", paint("dim"), argv0,
-	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed, paint("off"));
+	replay_line(replay, sizeof replay, r, argv0);
+	fprintf(out, "%sreplay: %s%s\n", paint("dim"), replay, paint("off"));
 	if (r->result != RESULT_PASS && r->sc->handout)
 		fprintf(out, "%sread: %s%s\n", paint("dim"), r->sc->handout, paint("off"));
 }
@@ -193,11 +205,10 @@ int
 report_json(const char *path, const struct run *r, const char *argv0)
 {
 	json_object *o = json_object_new_object(), *ws = json_object_new_array(), *region = json_object_new_object();
-	char replay[300];
+	char replay[600];
 	int rc;
 
-	snprintf(replay, sizeof replay, "%s run %s --procs %d --strategy %s --seed %" PRIu64, argv0,
-	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
+	replay_line(replay, sizeof replay, r, argv0);
 	json_object_object_add(region, "name", json_object_new_string(r->region));
 	json_object_object_add(region, "size", json_object_new_uint64(r->sc->region_size));
 	for (int i = 0; i < r->procs; i++)
@@ -212,6 +223,10 @@ report_json(const char *path, const struct run *r, const char *argv0)
 	json_object_object_add(o, "expected", json_object_new_string(expectation(r)));
 	json_object_object_add(o, "problem", json_object_new_string(r->problem));
 	json_object_object_add(o, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
+	json_object_object_add(o, "rule", r->sc->rule ? json_object_new_string(r->sc->rule) : NULL);
+	json_object_object_add(o, "impl", r->sc->flags & CONTRACT ? json_object_new_string(r->impl) : NULL);
+	json_object_object_add(o, "contract_version", r->sc->flags & CONTRACT
+	    ? json_object_new_int(r->impl_version) : NULL);
 	json_object_object_add(o, "replay", json_object_new_string(replay));
 	json_object_object_add(o, "workers", ws);
 	rc = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);

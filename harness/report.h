@@ -14,6 +14,9 @@ void where_is(const struct run *r, int i, char *buf, size_t len);
 // "pass", "caught" or "depends": what the lesson predicts for this run.
 const char *expectation(const struct run *r);
 
+// The command that replays run r, into buf.
+void replay_line(char *buf, size_t len, const struct run *r, const char *argv0);
+
 void report_text(FILE *out, const struct run *r, const char *argv0);
 int report_json(const char *path, const struct run *r, const char *argv0);
 int report_svg(const char *path, const struct run *r);

@@ -21,7 +21,7 @@ struct worker_record {
 	uintptr_t base[MAX_VIEWS];      // where the kernel put each view
 	uintptr_t heap[2];              // worker 0's heap after prepare, [start, end)
 	int chan;                       // the harness's end; -1 once closed
-	int mapped, prepared, finished, reaped, killed;
+	int mapped, prepared, finished, verified, reaped, killed;
 	int status;                     // from waitpid, once reaped
 	enum outcome outcome;
 	int signo;                      // SIGNALED: the signal
@@ -37,6 +37,8 @@ struct run {
 	int procs;
 	int timeout_ms;
 	const char *worker64, *worker32;   // executables to exec
+	const char *impl;               // CONTRACT scenarios: the library under test
+	int impl_version;
 	struct placement plan;
 	char region[64];
 	pid_t pgid;

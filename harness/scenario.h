@@ -8,6 +8,13 @@
  *            checks. Under `double` it runs once through each of the
  *            worker's two views, with the other view made inaccessible, so it
  *            must only read (or be safe to repeat).
+ *   verify   runs in worker 0 once every worker has finished run: the place
+ *            to check what they built together.
+ *
+ * A CONTRACT scenario tests an implementation of conformance/CONTRACT.md
+ * rather than showing a lesson: it calls the library only through w->impl,
+ * which the worker loaded (--impl), and the worker maps its views through
+ * that library too.
  *
  * Either returns 0 for success, or calls fail() and returns its -1. A crash is
  * fine too: catching it is the harness's job.
@@ -30,12 +37,16 @@ enum strategy { DISTINCT, DOUBLE, FORK, SAME, KERNEL, NSTRATEGIES };
 enum scenario_flags {
 	MIXED_ABI = 1,  // odd-numbered workers are 32-bit (i386) processes
 	SELFTEST  = 2,  // checks the harness itself; the tour skips it
+	CONTRACT  = 4,  // tests the implementation loaded with --impl
 };
+
+struct impl;
 
 struct worker {
 	int index;              // 0 .. procs-1; worker 0 prepares
 	int procs;
 	int view;               // which of this worker's views: 0, or 1 under `double`
+	const struct impl *impl;        // CONTRACT scenarios: the library under test
 	char message[240];      // set by fail()
 };
 
@@ -43,12 +54,14 @@ struct scenario {
 	const char *name;       // "NN-what[-broken|-fixed]"
 	const char *summary;    // one line: what it shows
 	const char *handout;    // the handout section that explains it
+	const char *rule;       // CONTRACT: the rule it checks, e.g. "offset-bounds"
 	uint64_t region_size;
 	unsigned flags;
 	unsigned passes_under;  // strategies (ONLY(x) | ...) that must pass
 	unsigned caught_under;  // strategies that must fail
 	int (*prepare)(struct worker *, const struct shmlab_view *);
 	int (*run)(struct worker *, const struct shmlab_view *);
+	int (*verify)(struct worker *, const struct shmlab_view *);
 };
 
 // Records why this worker failed; returns -1 so that `return fail(...)` reads

@@ -8,17 +8,17 @@
 
 extern const struct scenario
     selftest_pass, selftest_fail, selftest_segv, selftest_hang, selftest_exit,
-    lab01_layout_broken, lab01_layout_fixed, lab01_exercise,
-    lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed, lab02_exercise,
+    lab01_layout_broken, lab01_layout_fixed,
+    lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed,
     lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
-    lab03_checked_offset_fixed, lab03_exercise;
+    lab03_checked_offset_fixed;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
-	&lab01_layout_broken, &lab01_layout_fixed, &lab01_exercise,
-	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed, &lab02_exercise,
+	&lab01_layout_broken, &lab01_layout_fixed,
+	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed,
 	&lab03_offsets_fixed, &lab03_self_relative_fixed, &lab03_unchecked_offset_broken,
-	&lab03_checked_offset_fixed, &lab03_exercise,
+	&lab03_checked_offset_fixed,
 	NULL,
 };
 

@@ -35,7 +35,7 @@
 #include "channel.h"
 #include "run.h"
 
-enum stage { MAPPED, PREPARED, FINISHED, REAPED };
+enum stage { MAPPED, PREPARED, FINISHED, VERIFIED, REAPED };
 
 static int sigfd = -1;
 static struct timespec deadline;
@@ -119,6 +119,8 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 	} else if (strcmp(msg, "pass") == 0) {
 		w->finished = 1;
 		w->outcome = PASS;
+	} else if (strcmp(msg, "verified") == 0) {
+		w->verified = 1;
 	} else if (sscanf(msg, "signal %d %lx%n", &sig, &addr, &n) == 2) {
 		w->signo = sig;
 		w->fault = addr;
@@ -163,7 +165,7 @@ settled(const struct worker_record *w, enum stage s)
 		return w->reaped || (w->pid == 0 && w->chan < 0);
 	if (w->chan < 0 || w->outcome == FAIL)
 		return 1;
-	return s == MAPPED ? w->mapped : s == PREPARED ? w->prepared : w->finished;
+	return s == MAPPED ? w->mapped : s == PREPARED ? w->prepared : s == FINISHED ? w->finished : w->verified;
 }
 
 // Waits until workers first..last-1 have settled at stage s. Returns -1 if
@@ -240,6 +242,10 @@ start(struct run *r, int i, int *ends, int nends)
 		snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s%d", c ? "," : "", 3 + c);
 	argv[argc++] = nends > 1 ? "--fork-chans" : "--chan";
 	argv[argc++] = chans;
+	if (r->sc->flags & CONTRACT) {
+		argv[argc++] = "--impl";
+		argv[argc++] = (char *)r->impl;
+	}
 	argv[argc++] = "--region";
 	argv[argc++] = r->region;
 	argv[argc] = NULL;
@@ -291,11 +297,12 @@ start_all(struct run *r)
 		close(ends[i]);
 }
 
+// Sends word to every worker still waiting for one; `quit` goes to all.
 static void
 tell_all(struct run *r, const char *word)
 {
 	for (int i = 0; i < r->procs; i++)
-		if (r->w[i].chan >= 0 && r->w[i].outcome == PENDING)
+		if (r->w[i].chan >= 0 && (r->w[i].outcome == PENDING || strcmp(word, "quit") == 0))
 			chan_send(r->w[i].chan, "%s", word);
 }
 
@@ -333,7 +340,7 @@ finish(struct run *r)
 {
 	if (pump(r, 0, r->procs, REAPED) < 0) {
 		for (int i = 0; i < r->procs; i++)
-			if (!r->w[i].reaped && !r->w[i].finished)
+			if (!r->w[i].reaped && (!r->w[i].finished || (i == 0 && r->sc->verify && !r->w[i].verified)))
 				r->w[i].killed = 1;
 		if (r->pgid > 0)
 			killpg(r->pgid, SIGKILL);
@@ -444,7 +451,12 @@ drive(struct run *r)
 	if (r->problem[0])
 		return "not run: the bases were wrong";
 	tell_all(r, "run");
-	pump(r, 0, r->procs, FINISHED);        // a worker still running at the deadline is HUNG
+	if (pump(r, 0, r->procs, FINISHED) < 0)
+		return NULL;                    // a worker still running at the deadline is HUNG
+	if (r->sc->verify && r->w[0].outcome == PASS) {
+		chan_send(r->w[0].chan, "verify");
+		pump(r, 0, 1, VERIFIED);
+	}
 	return NULL;
 }
 

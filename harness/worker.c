@@ -25,12 +25,15 @@
 
 #include "addresses.h"
 #include "channel.h"
+#include "impl.h"
 #include "scenario.h"
 #include "worker.h"
 
 struct job {
 	const struct scenario *sc;
 	struct worker w;
+	struct impl impl;               // CONTRACT scenarios: loaded from impl_path
+	const char *impl_path;
 	const char *region;
 	int chan;
 	int timeout_ms;
@@ -87,21 +90,50 @@ give_up(struct job *j, const char *what)
 	exit(3);
 }
 
+// Opens and maps the region: through the library under test for a CONTRACT
+// scenario (mapping at a given address is part of the contract), through the
+// reference linked in otherwise.
 static void
 map_views(struct job *j)
 {
+	int (*open)(struct shmlab_region *, const char *) = shmlab_region_open;
+	int (*map)(const struct shmlab_region *, void *, struct shmlab_view *) = shmlab_region_map;
+	int (*close)(struct shmlab_region *) = shmlab_region_close;
 	struct shmlab_region r;
 
-	if (shmlab_region_open(&r, j->region) < 0)
+	if (j->w.impl) {
+		open = j->impl.region_open;
+		map = j->impl.region_map;
+		close = j->impl.region_close;
+	}
+	if (open(&r, j->region) < 0)
 		give_up(j, "cannot open the region");
 	for (int v = 0; v < j->nviews; v++) {
-		if (shmlab_region_map(&r, (void *)j->at[v], &j->view[v]) < 0) {
+		if (map(&r, (void *)j->at[v], &j->view[v]) < 0) {
 			char what[80];
 			snprintf(what, sizeof what, "cannot map view %d at %#lx", v, (unsigned long)j->at[v]);
 			give_up(j, what);
 		}
+		if (j->at[v] && j->view[v].base != (unsigned char *)j->at[v]) {
+			errno = EADDRNOTAVAIL;
+			give_up(j, "the library mapped the view somewhere other than asked");
+		}
 	}
-	shmlab_region_close(&r);
+	close(&r);
+}
+
+static void
+load_impl(struct job *j)
+{
+	char why[CHAN_MSG_MAX - 16];
+
+	if (!(j->sc->flags & CONTRACT))
+		return;
+	if (j->impl_path == NULL || impl_load(&j->impl, j->impl_path, why, sizeof why) < 0) {
+		chan_send(j->chan, "error %s", j->impl_path ? why : "no implementation given (--impl)");
+		exit(3);
+	}
+	j->w.impl = &j->impl;
 }
 
 static void
@@ -207,7 +239,12 @@ obey(struct job *j)
 				}
 			}
 			chan_send(j->chan, "pass");
-			exit(0);
+		} else if (strcmp(cmd, "verify") == 0) {
+			if (run_through(j, j->sc->verify, j->nviews - 1) < 0) {
+				chan_send(j->chan, "fail %s", j->w.message);
+				exit(1);
+			}
+			chan_send(j->chan, "verified");
 		}
 	}
 }
@@ -229,7 +266,8 @@ parse(struct job *j, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "index", 1, 0, 'i' }, { "procs", 1, 0, 'n' }, { "region", 1, 0, 'r' },
 		{ "chan", 1, 0, 'c' }, { "at", 1, 0, 'a' }, { "views", 1, 0, 'v' },
-		{ "timeout-ms", 1, 0, 't' }, { "fork-chans", 1, 0, 'f' }, { 0, 0, 0, 0 },
+		{ "timeout-ms", 1, 0, 't' }, { "fork-chans", 1, 0, 'f' }, { "impl", 1, 0, 'l' },
+		{ 0, 0, 0, 0 },
 	};
 	int c, nat = 0;
 
@@ -244,6 +282,7 @@ parse(struct job *j, int argc, char **argv)
 		case 'c': j->chan = atoi(optarg); break;
 		case 'v': j->nviews = atoi(optarg); break;
 		case 't': j->timeout_ms = atoi(optarg); break;
+		case 'l': j->impl_path = optarg; break;
 		case 'a':
 			if (nat == MAX_VIEWS)
 				return -1;
@@ -278,6 +317,7 @@ worker_main(int argc, char **argv)
 	setrlimit(RLIMIT_CORE, &no_core);
 	alarm((unsigned)(j.timeout_ms / 1000 + 5));     // outlives the harness's own bound
 	catch_faults();
+	load_impl(&j);
 	map_views(&j);
 	announce(&j);
 	obey(&j);

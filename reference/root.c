@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "shmlab/root.h"
+#include "header.h"
 
 static struct shmlab_header *
 header_of(const struct shmlab_view *v)

@@ -5,4 +5,6 @@
 #include "shmlab/offset.h"
 #include "shmlab/relptr.h"
 #include "shmlab/root.h"
+#include "shmlab/alloc.h"
+#include "shmlab/contract.h"
 #endif

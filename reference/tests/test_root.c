@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "shmlab/root.h"
+#include "header.h"
 
 #define assert_errno(call, err) do { \
 	errno = 0; \

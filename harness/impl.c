@@ -1,0 +1,56 @@
+// Loading an implementation of the contract (see impl.h).
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "impl.h"
+
+// Every function of the contract, by its exported name and its slot.
+#define SLOT(name, field) { #name, offsetof(struct impl, field) }
+static const struct { const char *name; size_t at; } functions[] = {
+	SLOT(shmlab_region_create, region_create), SLOT(shmlab_region_open, region_open),
+	SLOT(shmlab_region_map, region_map), SLOT(shmlab_view_unmap, view_unmap),
+	SLOT(shmlab_region_close, region_close), SLOT(shmlab_region_unlink, region_unlink),
+	SLOT(shmlab_off_to_ptr, off_to_ptr), SLOT(shmlab_ptr_to_off, ptr_to_off),
+	SLOT(shmlab_rel_set, rel_set), SLOT(shmlab_rel_get, rel_get),
+	SLOT(shmlab_format, format), SLOT(shmlab_check, check),
+	SLOT(shmlab_root_set, root_set), SLOT(shmlab_root_get, root_get),
+	SLOT(shmlab_heap_init, heap_init), SLOT(shmlab_alloc, alloc), SLOT(shmlab_free, free),
+};
+
+int
+impl_load(struct impl *im, const char *path, char *why, size_t len)
+{
+	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	int (*version)(void);
+	unsigned (*features)(void);
+
+	memset(im, 0, sizeof *im);
+	im->path = path;
+	if (lib == NULL) {
+		snprintf(why, len, "cannot load %s: %s", path, dlerror());
+		return -1;
+	}
+	*(void **)&version = dlsym(lib, "shmlab_contract_version");
+	*(void **)&features = dlsym(lib, "shmlab_features");
+	if (version == NULL || features == NULL) {
+		snprintf(why, len, "%s does not export shmlab_contract_version and shmlab_features", path);
+		return -1;
+	}
+	im->version = version();
+	im->features = features();
+	if (im->version / 100 != SHMLAB_CONTRACT_MAJOR) {
+		snprintf(why, len, "%s implements contract %d.%d; this suite tests %d.x", path,
+		    im->version / 100, im->version % 100, SHMLAB_CONTRACT_MAJOR);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+		void *f = dlsym(lib, functions[i].name);
+		if (f == NULL) {
+			snprintf(why, len, "%s does not export %s", path, functions[i].name);
+			return -1;
+		}
+		memcpy((char *)im + functions[i].at, &f, sizeof f);
+	}
+	return 0;      // the library stays loaded for the life of the process
+}

@@ -1,0 +1,41 @@
+/*
+ * An implementation of the contract, as a scenario calls it: one table of the
+ * functions declared in shmlab.h. The table is filled from a shared library
+ * loaded with dlopen (--impl, SHMLAB_IMPL), so the suite tests any library
+ * that meets conformance/CONTRACT.md without being rebuilt.
+ */
+#ifndef SHMLAB_IMPL_H
+#define SHMLAB_IMPL_H
+
+#include <stddef.h>
+#include "shmlab.h"
+
+struct impl {
+	const char *path;
+	int version;                    // shmlab_contract_version()
+	unsigned features;              // shmlab_features()
+	int (*region_create)(struct shmlab_region *, const char *, uint64_t);
+	int (*region_open)(struct shmlab_region *, const char *);
+	int (*region_map)(const struct shmlab_region *, void *, struct shmlab_view *);
+	int (*view_unmap)(struct shmlab_view *);
+	int (*region_close)(struct shmlab_region *);
+	int (*region_unlink)(const char *);
+	int (*off_to_ptr)(const struct shmlab_view *, shmlab_off, uint64_t, void **);
+	int (*ptr_to_off)(const struct shmlab_view *, const void *, uint64_t, shmlab_off *);
+	int (*rel_set)(const struct shmlab_view *, shmlab_rel *, const void *);
+	int (*rel_get)(const struct shmlab_view *, const shmlab_rel *, uint64_t, void **);
+	int (*format)(const struct shmlab_view *);
+	int (*check)(const struct shmlab_view *);
+	int (*root_set)(const struct shmlab_view *, const char *, shmlab_off);
+	int (*root_get)(const struct shmlab_view *, const char *, shmlab_off *);
+	int (*heap_init)(const struct shmlab_view *, shmlab_off, uint64_t);
+	int (*alloc)(const struct shmlab_view *, uint64_t, uint64_t, shmlab_off *);
+	int (*free)(const struct shmlab_view *, shmlab_off);
+};
+
+// Loads the library at path and fills im. Returns 0, or -1 with the reason
+// (the library cannot be loaded, lacks a function, or implements another
+// major version of the contract) in why.
+int impl_load(struct impl *im, const char *path, char *why, size_t len);
+
+#endif

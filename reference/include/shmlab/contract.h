@@ -1,0 +1,26 @@
+/*
+ * The contract's version and optional feature sets.
+ *
+ * An implementation of the shmlab contract (conformance/CONTRACT.md) is a
+ * shared library that exports every function declared in shmlab.h, these two
+ * included, so that the suite can say what it is testing.
+ */
+#ifndef SHMLAB_CONTRACT_H
+#define SHMLAB_CONTRACT_H
+
+#define SHMLAB_CONTRACT_MAJOR 1
+#define SHMLAB_CONTRACT_MINOR 0
+
+// Optional feature sets, beyond the core every implementation has.
+enum shmlab_feature {
+	SHMLAB_FEATURE_HANDLES    = 1,  // passing handles and descriptors (lab 04)
+	SHMLAB_FEATURE_GLOBAL_IDS = 2,  // process-independent ids (lab 05)
+};
+
+// Returns MAJOR * 100 + MINOR of the contract the library implements.
+int shmlab_contract_version(void);
+
+// Returns the optional feature sets the library implements (a bit mask).
+unsigned shmlab_features(void);
+
+#endif
