@@ -1,9 +1,16 @@
 """The pytest layer of shmlab's conformance suite.
 
 The C harness is the authority: which scenarios exist, which lab each belongs
-to and what each lesson predicts come from `shmlab-harness list --json` and
-from the JSON report of every run. This file only drives the harness, checks
-what it reports, and makes every failure explain itself (see explain()).
+to, what each lesson predicts and which rule of the contract each contract
+scenario checks come from `shmlab-harness list --json` and from the JSON
+report of every run. This file only drives the harness, checks what it
+reports, and makes every failure explain itself (see explain()).
+
+The contract scenarios test one implementation of the contract, a shared
+library: --impl PATH, else $SHMLAB_IMPL, else the reference built beside the
+harness (<build>/lib/libshmlab.so). Every session that runs contract tests
+merges their results into <build>/conformance-results.json and ends its
+output with one line, `N passed, N failed` (`, N skipped` when any).
 
 Every run has a seed. One session seed (--seed, else SHMLAB_SEED, else
 random) is printed in the header; each test derives its own seed from it and
@@ -18,6 +25,7 @@ counts, so suites that run in parallel (ctest -j) do not blame each other.
 """
 import ctypes
 import ctypes.util
+import fcntl
 import hashlib
 import json
 import os
@@ -28,6 +36,7 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -41,7 +50,9 @@ DEFAULT_TIMEOUT_MS = 5000
 BUILD_HINT = "cmake -S . -B build -G Ninja && cmake --build build"
 REGION_NAME = re.compile(r"^/shmlab-(\d+)-[0-9a-f]{16}$")
 SHM_ENTRY = re.compile(r"^shmlab-(\d+)-")
-EXERCISES_ENV = "SHMLAB_EXERCISES"
+RESULTS_FILE = "conformance-results.json"
+CONTRACT_HEADER = REPO / "reference" / "include" / "shmlab" / "contract.h"
+FEATURE_BITS = {"handles": 1, "global-ids": 2}      # contract.h, enum shmlab_feature
 
 
 # ---------------------------------------------------------------- options
@@ -56,6 +67,14 @@ def pytest_addoption(parser):
         "--seed", default=None,
         help="session seed, 0 to 4294967295 (default: $SHMLAB_SEED, else random); "
              "every test derives its seed from it and from its id")
+    group.addoption(
+        "--impl", default=None,
+        help="the implementation of the contract to test, a shared library "
+             "(default: $SHMLAB_IMPL, else <build>/lib/libshmlab.so, the reference); "
+             "a relative path is taken from the directory the command was run in")
+    group.addoption(
+        "--results", default=None,
+        help=f"the file contract results are merged into (default: <build>/{RESULTS_FILE})")
 
 
 def _parse_seed(text, where):
@@ -75,13 +94,11 @@ def pytest_configure(config):
         config._shmlab_seed = _parse_seed(os.environ["SHMLAB_SEED"], "SHMLAB_SEED")
     else:
         config._shmlab_seed = random.SystemRandom().randrange(1 << 32)
-    mode = os.environ.get(EXERCISES_ENV, "")
-    if mode not in ("", "starter", "solved"):
-        raise pytest.UsageError(f"{EXERCISES_ENV} is 'solved' or 'starter' (the default), not {mode!r}")
-    config._shmlab_exercises_solved = mode == "solved"
     bindir = build_dir(config) / "bin"
     config._shmlab_bin = bindir
     config._shmlab_meta = None
+    config._shmlab_impl = None
+    config._shmlab_results = {}         # nodeid -> the result of one contract test
     become_subreaper()
 
 
@@ -125,9 +142,8 @@ def pytest_report_header(config):
                                     else "not built: mixed-ABI runs SKIP (Debian: gcc-multilib)"),
         f"kernel: {platform.system()} {platform.release()} {platform.machine()}",
         f"shmlab session seed: {seed} (replay this session: add --seed {seed}, or set SHMLAB_SEED={seed})",
-        "shmlab exercises: " + ("solved (each must pass under every strategy)"
-                                if config._shmlab_exercises_solved else
-                                f"starter code (each must be caught; {EXERCISES_ENV}=solved once you solved them)"),
+        f"shmlab implementation under test: {impl_under_test(config).describe()}",
+        f"shmlab suite: contract {suite_contract_version()}",
     ]
     return lines
 
@@ -136,6 +152,108 @@ def pytest_terminal_summary(terminalreporter, config):
     """The session seed again at the end, where even `-q` (CTest) shows it."""
     seed = session_seed(config)
     terminalreporter.write_line(f"shmlab session seed: {seed} (replay: --seed {seed} or SHMLAB_SEED={seed})")
+    if config._shmlab_results:
+        terminalreporter.write_line(f"shmlab implementation under test: {impl_under_test(config).describe()}; "
+                                    f"results in {results_path(config)}")
+
+
+# ---------------------------------------------------------------- the implementation under test
+
+def suite_contract_version():
+    """The contract version this suite tests, "MAJOR.MINOR" from contract.h."""
+    text = _read(CONTRACT_HEADER) or ""
+    major = re.search(r"#define\s+SHMLAB_CONTRACT_MAJOR\s+(\d+)", text)
+    minor = re.search(r"#define\s+SHMLAB_CONTRACT_MINOR\s+(\d+)", text)
+    return f"{major.group(1)}.{minor.group(1)}" if major and minor else "?"
+
+
+def resolve_impl(text, build, cwd=None, shell_cwd=None):
+    """The library a --impl or SHMLAB_IMPL value names. An absolute path is
+    itself. A relative one is taken from the directory the command was typed
+    in: CTest runs each test in its own directory but passes the
+    environment, so $PWD still says where `ctest` was started. The first of
+    that, the working directory and the build's parent that holds the file
+    wins; if none does, the first candidate (the harness then says why it
+    cannot load it)."""
+    path = pathlib.Path(text)
+    if path.is_absolute():
+        return path
+    bases = [pathlib.Path(b) for b in (shell_cwd, cwd or os.getcwd()) if b] + [pathlib.Path(build).parent]
+    for b in bases:
+        if (b / path).exists():
+            return (b / path).resolve()
+    return (bases[0] / path).absolute()
+
+
+class Impl:
+    """The implementation under test: its path, and what its own
+    shmlab_contract_version() and shmlab_features() say (asked in a child
+    process, so that a library that crashes on load cannot take pytest with
+    it). error says why it could not be asked; the harness is the judge of
+    whether it can be tested."""
+
+    def __init__(self, path, version=None, features=0, error=None):
+        self.path, self.version, self.features, self.error = str(path), version, features, error
+
+    @property
+    def version_text(self):
+        return f"{self.version // 100}.{self.version % 100}" if isinstance(self.version, int) else "?"
+
+    @property
+    def feature_names(self):
+        return [name for name, bit in FEATURE_BITS.items() if self.features & bit]
+
+    def describe(self):
+        if self.error:
+            return f"{self.path} (cannot be loaded: {self.error}; every contract test will fail)"
+        return (f"{self.path} (contract {self.version_text}, optional features: "
+                f"{', '.join(self.feature_names) or 'none'})")
+
+
+PROBE = """
+import ctypes, json, sys
+try:
+    lib = ctypes.CDLL(sys.argv[1])
+    out = {"version": lib.shmlab_contract_version(), "features": ctypes.c_uint(lib.shmlab_features()).value}
+except (OSError, AttributeError) as e:
+    out = {"error": str(e)}
+print(json.dumps(out))
+"""
+
+
+def probe_impl(path):
+    try:
+        out = subprocess.run([sys.executable, "-c", PROBE, str(path)], stdin=subprocess.DEVNULL,
+                             capture_output=True, text=True, timeout=30)
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, ValueError, IndexError):
+        got = {"error": f"loading it in a child process failed (exit {out.returncode}): "
+                        f"{out.stderr.strip()[-300:]}" if "out" in locals() else "loading it took over 30 s"}
+    return Impl(path, got.get("version"), got.get("features") or 0, got.get("error"))
+
+
+def impl_under_test(config):
+    if config._shmlab_impl is None:
+        chosen = config.getoption("--impl") or os.environ.get("SHMLAB_IMPL") or ""
+        build = build_dir(config)
+        path = (resolve_impl(chosen, build, shell_cwd=os.environ.get("PWD")) if chosen
+                else build / "lib" / "libshmlab.so")
+        config._shmlab_impl = probe_impl(path)
+    return config._shmlab_impl
+
+
+@pytest.fixture(scope="session")
+def impl(pytestconfig):
+    """The implementation under test (an Impl)."""
+    return impl_under_test(pytestconfig)
+
+
+def feature_skip_reason(meta, impl):
+    """Why a contract scenario cannot be run against impl: it needs an
+    optional feature set (`features` in `list --json`) that impl does not
+    declare. None when it can. Such a test is skipped, never passed."""
+    missing = [f for f in meta.get("features") or [] if not impl.features & FEATURE_BITS.get(f, 0)]
+    return f"{', '.join(missing)} not supported by {impl.path}" if missing else None
 
 
 # ---------------------------------------------------------------- metadata
@@ -168,43 +286,54 @@ def scenario_metadata(config):
     return config._shmlab_meta
 
 
-def is_exercise(meta):
-    return meta["name"].endswith("-exercise")
-
-
 def lab_mark(meta):
     return getattr(pytest.mark, "lab" + meta["lab"])
+
+
+def rule_marker(rule):
+    """The pytest marker of a contract rule: markers cannot hold '-'."""
+    return "rule_" + rule.replace("-", "_")
 
 
 ALL_LAB_MARKS = [pytest.mark.lab00, pytest.mark.lab01, pytest.mark.lab02, pytest.mark.lab03]
 
 
+def _all_rule_marks(config):
+    names = [m.split(":")[0].strip() for m in config.getini("markers")]
+    return [getattr(pytest.mark, n) for n in names if n.startswith("rule_")]
+
+
 def pytest_generate_tests(metafunc):
     """Parametrizes from the harness's own list:
          lab_case        (scenario, strategy) for every lesson scenario
-         exercise_name   every scenario named *-exercise
-    Without a harness, one placeholder that skips (carrying every lab marker,
-    so `-m labNN` still shows why nothing ran)."""
-    wanted = [f for f in ("lab_case", "exercise_name") if f in metafunc.fixturenames]
+         contract_case   (scenario, strategy) for every contract scenario,
+                         marked `contract`, with its lab and its rule
+    Without a harness, one placeholder that skips or fails (carrying every lab
+    and rule marker, so `-m labNN` or `-m rule_x` still shows why nothing ran)."""
+    wanted = [f for f in ("lab_case", "contract_case") if f in metafunc.fixturenames]
     if not wanted:
         return
     meta = scenario_metadata(metafunc.config)
     for fixture in wanted:
+        marks = ALL_LAB_MARKS + ([pytest.mark.contract, *_all_rule_marks(metafunc.config)]
+                                 if fixture == "contract_case" else [pytest.mark.lesson])
         if isinstance(meta, BrokenList):       # the `scenarios` fixture fails these
-            metafunc.parametrize(fixture, [pytest.param(None, id="list-failed", marks=ALL_LAB_MARKS)])
+            metafunc.parametrize(fixture, [pytest.param(None, id="list-failed", marks=marks)])
             continue
         if isinstance(meta, str):
             metafunc.parametrize(fixture, [pytest.param(None, id="no-harness",
-                                 marks=[pytest.mark.skip(reason=meta), *ALL_LAB_MARKS])])
+                                 marks=[pytest.mark.skip(reason=meta), *marks])])
             continue
         params = []
         for name, m in meta.items():
             if m["selftest"]:
                 continue
-            if fixture == "lab_case" and not is_exercise(m):
+            if fixture == "lab_case" and not m.get("contract"):
                 params += [pytest.param((name, s), id=f"{name}-{s}", marks=lab_mark(m)) for s in STRATEGIES]
-            elif fixture == "exercise_name" and is_exercise(m):
-                params.append(pytest.param(name, id=name, marks=[lab_mark(m), pytest.mark.exercise]))
+            elif fixture == "contract_case" and m.get("contract"):
+                rule = getattr(pytest.mark, rule_marker(m["rule"] or "none"))
+                params += [pytest.param((name, s), id=f"{name}-{s}", marks=[lab_mark(m), pytest.mark.contract, rule])
+                           for s in STRATEGIES]
         metafunc.parametrize(fixture, params)
 
 
@@ -217,11 +346,6 @@ def scenarios(pytestconfig):
     if isinstance(meta, str):
         pytest.skip(meta)
     return meta
-
-
-@pytest.fixture(scope="session")
-def exercises_solved(pytestconfig):
-    return pytestconfig._shmlab_exercises_solved
 
 
 # ---------------------------------------------------------------- runs
@@ -337,12 +461,15 @@ class Harness:
         return run
 
     def run(self, scenario, strategy="distinct", procs=4, seed=None, timeout_ms=None, extra=(),
-            *, svg=None, exe=None, wrapper=(), allow_skip=True, quiet=True):
+            *, svg=None, exe=None, wrapper=(), allow_skip=True, quiet=True, impl=None):
         """Runs one scenario; returns a Run with the parsed JSON report.
 
         seed None takes the test's seed (derived from the session seed and the
-        test id). A harness SKIP (exit 77) becomes pytest.skip with the
-        harness's reason, unless allow_skip is False; it is never a pass."""
+        test id). A contract scenario runs against impl, by default the
+        implementation under test (--impl). A harness SKIP (exit 77) becomes
+        pytest.skip with the harness's reason, unless allow_skip is False; it
+        is never a pass, and only a scenario that needs something optional
+        (the 32-bit worker, a feature set) may be skipped."""
         ctx = _current
         if ctx is None:
             raise RuntimeError("the harness runs inside a test (its seed, tmp_path and leftover check)")
@@ -355,19 +482,23 @@ class Harness:
             args += ["--svg", svg]
         if quiet:
             args.append("--quiet")
+        meta = scenario_metadata(self.config)
+        m = meta.get(scenario, {}) if isinstance(meta, dict) else {}
+        if m.get("contract"):
+            args += ["--impl", impl or impl_under_test(self.config).path]
         args += list(extra)
         r = self.invoke(args, json_path=json_path, timeout_s=timeout_ms / 1000 + 30,
                         exe=exe, wrapper=wrapper, seed=seed)
         r.request = {"scenario": scenario, "strategy": strategy, "procs": procs, "seed": seed,
                      "timeout_ms": timeout_ms}
         if r.returncode == EXIT_SKIP and allow_skip:
-            meta = scenario_metadata(self.config)
             why = r.get("problem") or r.stdout.strip() or "(no reason given)"
             assert r.get("result") == "SKIP", "exit 77 without a SKIP report\n" + explain(r)
-            assert isinstance(meta, dict) and meta.get(scenario, {}).get("mixed_abi"), \
+            assert m.get("mixed_abi") or m.get("features"), \
                 f"the harness skipped {scenario}, which needs nothing optional\n" + explain(r)
-            assert not os.access(pathlib.Path(r.cmd[len(wrapper)]).parent / "shmlab-worker-i386", os.X_OK), \
-                "the harness skipped although the 32-bit worker is built\n" + explain(r)
+            if m.get("mixed_abi"):
+                assert not os.access(pathlib.Path(r.cmd[len(wrapper)]).parent / "shmlab-worker-i386", os.X_OK), \
+                    "the harness skipped although the 32-bit worker is built\n" + explain(r)
             pytest.skip(f"harness: {scenario} under {strategy}: {why}")
         return r
 
@@ -413,7 +544,7 @@ def explain(run, expected=None):
     if j.get("region"):
         lines.append(f"region: {j['region'].get('name')} ({j['region'].get('size')} bytes)")
     for w in j.get("workers") or []:
-        line = (f"  worker {w.get('index')}: pid {w.get('pid')}, {w.get('abi')}-bit, bases {_bases(w)}"
+        line = (f"  worker {w.get('index')}: pid {w.get('pid')}, {w.get('abi') or '?'}-bit, bases {_bases(w)}"
                 f" (requested {', '.join(a or 'any' for a in w.get('requested') or []) or '-'}):"
                 f" {w.get('outcome')}")
         if w.get("signal"):
@@ -653,3 +784,117 @@ def no_leftovers(request, tmp_path):
                     + "\n  - ".join(what for what, _ in found)
                     + f"\nseed: {ctx.seed} (session seed {ctx.session_seed})", pytrace=False)
 
+
+
+# ---------------------------------------------------------------- contract results
+
+STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 2}
+
+
+def results_path(config):
+    chosen = config.getoption("--results")
+    return pathlib.Path(chosen).resolve() if chosen else build_dir(config) / RESULTS_FILE
+
+
+def note_contract_run(node, run):
+    """Remembers the replay command of a contract test's run, and each
+    process's bases and outcome, for its result."""
+    node._shmlab_replay = run.get("replay") or shlex.join(run.cmd)
+    node._shmlab_workers = [{"index": w.get("index"), "bases": w.get("bases"), "outcome": w.get("outcome")}
+                            for w in run.workers]
+
+
+def _first_lines(text, n=12, limit=2000):
+    return "\n".join(str(text).strip().splitlines()[:n])[:limit]
+
+
+def _contract_entry(item):
+    name, strategy = item.callspec.params.get("contract_case") or (None, None)
+    meta = scenario_metadata(item.config)
+    m = meta.get(name, {}) if isinstance(meta, dict) else {}
+    return {"id": item.nodeid, "scenario": name, "strategy": strategy, "rule": m.get("rule"),
+            "lab": m.get("lab"), "status": None, "message": "",
+            "seed": derive_seed(session_seed(item.config), item.nodeid), "replay": None, "workers": []}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps the result of every contract test: the worst of its phases (a
+    teardown that finds leftovers fails a test whose run passed)."""
+    report = (yield).get_result()
+    if item.get_closest_marker("contract") is None or not hasattr(item, "callspec"):
+        return
+    results = item.config._shmlab_results
+    entry = results.setdefault(item.nodeid, _contract_entry(item))
+    if report.failed:
+        status, message = "failed", _first_lines(report.longreprtext)
+    elif report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longreprtext
+        status, message = "skipped", _first_lines(reason)
+    elif report.when == "call":
+        status, message = "passed", ""
+    else:
+        return
+    if entry["status"] is None or STATUS_RANK[status] > STATUS_RANK[entry["status"]]:
+        entry["status"] = status
+        entry["message"] = message
+    entry["replay"] = getattr(item, "_shmlab_replay", None) or entry["replay"]
+    entry["workers"] = getattr(item, "_shmlab_workers", None) or entry["workers"]
+
+
+def merge_results(path, impl, entries, version):
+    """Merges entries (this session's contract results) into the results file
+    at path, under an exclusive lock, since CTest runs several sessions at
+    once. The file keeps one entry per test id, the latest; it starts afresh
+    when it describes another implementation."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "r+") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        try:
+            data = json.loads(f.read() or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict) or (data.get("implementation") or {}).get("path") != impl.path:
+            data = {}
+        tests = {t["id"]: t for t in data.get("tests") or [] if isinstance(t, dict) and "id" in t}
+        tests.update((e["id"], e) for e in entries)
+        counts = {s: sum(t.get("status") == s for t in tests.values()) for s in STATUS_RANK}
+        data = {
+            "suite": "shmlab conformance",
+            "contract_version": version,
+            "implementation": {"path": impl.path, "contract_version": impl.version_text,
+                               "features": impl.feature_names, "error": impl.error},
+            "summary": counts,
+            "tests": [tests[k] for k in sorted(tests)],
+        }
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps(data, indent=2) + "\n")
+        f.flush()
+    return data
+
+
+def closing_line(entries):
+    """`N passed, N failed`, with `, N skipped` when any were skipped."""
+    counts = {s: sum(e["status"] == s for e in entries) for s in STATUS_RANK}
+    line = f"{counts['passed']} passed, {counts['failed']} failed"
+    return line + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    """After pytest's own summary (this wrapper is outermost, so it runs
+    last): merge the contract results into the results file and print the
+    closing line, the last line of the output."""
+    yield
+    config = session.config
+    entries = [e for e in config._shmlab_results.values() if e["status"]]
+    if not entries:
+        return
+    merge_results(results_path(config), impl_under_test(config), entries, suite_contract_version())
+    line = closing_line(entries)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line)
+    else:
+        print(line, flush=True)

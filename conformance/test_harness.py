@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import (EXIT_SKIP, EXIT_USAGE, STRATEGIES, all_bases, check_well_formed, explain, hexes,
+from conftest import (EXIT_SKIP, EXIT_USAGE, REPO, STRATEGIES, all_bases, check_well_formed, explain, hexes,
                       process_table)
 
 pytestmark = [pytest.mark.lab00, pytest.mark.harness]
@@ -33,6 +33,45 @@ def test_list_agrees_with_list_json(harness, scenarios, pytestconfig):
         assert m["selftest"] == name.startswith("00-selftest-"), m
         assert m["broken"] == ("broken" in name), m
         assert m["selftest"] or m["handout"], f"{name} names no handout section"
+
+
+def _slug(heading):
+    """The anchor a Markdown heading gets: lower case, punctuation dropped,
+    spaces become hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_handouts_name_sections_that_exist(scenarios):
+    """Every scenario's handout reference, path#anchor, is a section of a
+    handout in this repository: a failure's `read:` line must lead somewhere."""
+    for name, m in scenarios.items():
+        if not m["handout"]:
+            continue
+        path, _, anchor = m["handout"].partition("#")
+        handout = REPO / path
+        assert handout.is_file(), f"{name} names handout {path}, which does not exist"
+        slugs, fenced = set(), False
+        for line in handout.read_text().splitlines():
+            fenced ^= line.startswith("```")
+            if line.startswith("#") and not fenced:
+                slugs.add(_slug(line.lstrip("#")))
+        assert not anchor or anchor in slugs, f"{name} names section #{anchor} of {path}; its sections: {sorted(slugs)}"
+
+
+def test_contract_scenarios_are_listed_as_such(scenarios):
+    """A contract scenario names its rule, must pass under every strategy
+    (for a correct implementation) and is never `caught`; a lesson names no rule."""
+    contract = {n: m for n, m in scenarios.items() if m["contract"]}
+    assert contract, "the harness lists no contract scenario"
+    for name, m in scenarios.items():
+        if m["contract"]:
+            assert re.fullmatch(r"0[0-9]-contract-[a-z0-9-]+", name), f"{name}: not named NN-contract-*"
+            assert m["rule"] and re.fullmatch(r"[a-z0-9-]+", m["rule"]), f"{name}: rule {m['rule']!r}"
+            assert sorted(m["passes_under"]) == sorted(STRATEGIES) and not m["caught_under"], m
+            assert not m["mixed_abi"] and not m["selftest"], m
+        else:
+            assert m["rule"] is None, f"{name} is not a contract scenario but names rule {m['rule']}"
 
 
 def test_lessons_predict_what_they_teach(scenarios):

@@ -1,10 +1,12 @@
 """Every lesson scenario under every strategy: the run must do what the lesson
 predicts (`expected` in the harness's report, cross-checked with
 `list --json`), and must be well-formed (bases as the strategy promises,
-nothing left over)."""
+nothing left over). The contract scenarios are test_contract.py's."""
 import pytest
 
 from conftest import all_bases, check_well_formed, explain, hexes
+
+pytestmark = pytest.mark.lesson
 
 CAUGHT = ("SIGNALED", "FAIL")
 

@@ -2,13 +2,18 @@
 message that cannot fail would prove nothing."""
 import ctypes
 import ctypes.util
+import json
 import os
 import select
+import shutil
+import subprocess
 import sys
 
 import pytest
 
-from conftest import _TestContext, derive_seed, explain, find_leftovers, snapshot
+from conftest import (EXIT_USAGE, FEATURE_BITS, SOURCE_DIR, Impl, _TestContext, closing_line, derive_seed, explain,
+                      feature_skip_reason, find_leftovers, merge_results, resolve_impl, rule_marker, snapshot)
+from test_contract import contract_verdict
 
 pytestmark = pytest.mark.lab00
 
@@ -133,3 +138,145 @@ def test_explain_carries_everything(harness):
             if w[key]:
                 assert w[key] in text, f"worker {w['index']}'s {key} missing from:\n{text}"
     assert any(w["fault_address"] for w in run.workers), "this run was meant to show a fault:\n" + text
+
+
+# ---------------------------------------------------------------- the contract machinery
+
+def test_feature_skip_reason():
+    """A scenario that needs an optional feature set is skipped for an
+    implementation that does not declare it, with the reason, and run for one
+    that does."""
+    needs = {"name": "05-contract-x", "features": ["global-ids"]}
+    assert feature_skip_reason(needs, Impl("/x/libnone.so", 100, 0)) == "global-ids not supported by /x/libnone.so"
+    assert feature_skip_reason(needs, Impl("/x/libother.so", 100, FEATURE_BITS["handles"])) \
+        == "global-ids not supported by /x/libother.so"
+    assert feature_skip_reason(needs, Impl("/x/liball.so", 100, 3)) is None
+    assert feature_skip_reason({"name": "03-contract-y", "features": []}, Impl("/x/l.so", 100, 0)) is None
+
+
+def test_every_scenario_lists_known_features(scenarios):
+    for name, m in scenarios.items():
+        assert isinstance(m.get("features"), list), f"{name}: `features` missing from `list --json`: {m}"
+        assert set(m["features"]) <= set(FEATURE_BITS), f"{name} needs unknown feature sets {m['features']}"
+
+
+def test_closing_line():
+    entries = [{"status": s} for s in ["passed", "passed", "failed"]]
+    assert closing_line(entries) == "2 passed, 1 failed"
+    assert closing_line(entries + [{"status": "skipped"}]) == "2 passed, 1 failed, 1 skipped"
+    assert closing_line([]) == "0 passed, 0 failed"
+
+
+def _entry(i, status="passed"):
+    return {"id": f"t[{i}]", "scenario": "s", "strategy": "distinct", "rule": "r", "lab": "03",
+            "status": status, "message": "", "seed": i, "replay": "x"}
+
+
+def test_results_merge_and_start_afresh(tmp_path):
+    path = tmp_path / "results.json"
+    one, two = Impl("/a/libone.so", 100, 0), Impl("/a/libtwo.so", 100, 0)
+    merge_results(path, one, [_entry(1), _entry(2, "failed")], "1.0")
+    data = merge_results(path, one, [_entry(2), _entry(3, "skipped")], "1.0")
+    assert [t["id"] for t in data["tests"]] == ["t[1]", "t[2]", "t[3]"], data
+    assert data["summary"] == {"passed": 2, "skipped": 1, "failed": 0}, data["summary"]
+    assert json.loads(path.read_text()) == data
+    data = merge_results(path, two, [_entry(9)], "1.0")
+    assert [t["id"] for t in data["tests"]] == ["t[9]"], "another implementation must start the file afresh"
+    assert data["implementation"]["path"] == "/a/libtwo.so" and data["contract_version"] == "1.0"
+
+
+MERGER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from conftest import Impl, merge_results
+first = int(sys.argv[3])
+for i in range(first, first + 100):
+    merge_results(sys.argv[2], Impl("/a/lib.so", 100, 0), [{"id": f"t[{i:04}]", "status": "passed"}], "1.0")
+"""
+
+
+def test_results_merge_under_a_lock(tmp_path):
+    """Sessions merging at once (ctest -j) lose nothing: without the lock,
+    a read-modify-write would drop the others' entries."""
+    path = tmp_path / "results.json"
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    procs = [subprocess.Popen([sys.executable, "-c", MERGER, str(SOURCE_DIR), str(path), str(k * 1000)], env=env)
+             for k in range(4)]
+    codes = [p.wait(timeout=60) for p in procs]
+    assert codes == [0] * 4, codes
+    ids = [t["id"] for t in json.loads(path.read_text())["tests"]]
+    assert len(ids) == 400, f"{400 - len(ids)} of 400 entries lost"
+
+
+def test_impl_paths_resolve_from_where_the_command_was_typed(tmp_path):
+    build = tmp_path / "repo" / "build"
+    (build / "lib").mkdir(parents=True)
+    lib = build / "lib" / "libx.so"
+    lib.touch()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert resolve_impl(str(lib), build) == lib
+    assert resolve_impl("build/lib/libx.so", build, cwd=elsewhere, shell_cwd=tmp_path / "repo") == lib
+    assert resolve_impl("lib/libx.so", build, cwd=build, shell_cwd=elsewhere) == lib
+    assert resolve_impl("build/lib/libx.so", build, cwd=elsewhere) == lib       # beside the build
+    assert resolve_impl("nowhere.so", build, cwd=elsewhere, shell_cwd=tmp_path) == tmp_path / "nowhere.so"
+
+
+def test_unloadable_implementation_fails_never_skips(harness, scenarios, tmp_path):
+    """An implementation the harness cannot load makes every contract test
+    fail with the harness's reason."""
+    contract = [n for n, m in scenarios.items() if m["contract"]]
+    assert contract, "the harness lists no contract scenario"
+    bogus = tmp_path / "libnot-a-library.so"
+    bogus.write_text("not a shared library\n")
+    run = harness.run(contract[0], "distinct", procs=2, impl=str(bogus))
+    assert run.returncode == EXIT_USAGE and run.json is None, explain(run, "exit 2, no report")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        contract_verdict(run, scenarios[contract[0]], Impl(str(bogus), error="not a library"))
+    assert "cannot load" in str(failed.value) and str(bogus) in str(failed.value), str(failed.value)
+
+
+def test_contract_rules_have_their_ctest_tests(scenarios, pytestconfig):
+    """Each rule the harness lists has its CTest test, conformance.<rule>,
+    labelled with its lab and rule, selecting exactly its marker (registered
+    in pytest.ini); and no such test names a rule the harness lacks."""
+    ctest = shutil.which("ctest")
+    build = pytestconfig._shmlab_bin.parent
+    if ctest is None or not (build / "CTestTestfile.cmake").exists():
+        pytest.skip("needs ctest and a configured build directory")
+    out = subprocess.run([ctest, "--test-dir", str(build), "--show-only=json-v1"], capture_output=True,
+                         text=True, timeout=60)
+    tests = {}
+    for t in json.loads(out.stdout)["tests"]:
+        labels = next((p["value"] for p in t.get("properties", []) if p["name"] == "LABELS"), [])
+        tests[t["name"]] = (labels, t.get("command", []))
+    registered = {m.split(":")[0].strip() for m in pytestconfig.getini("markers")}
+    rules = {m["rule"]: m["lab"] for m in scenarios.values() if m["contract"]}
+    for rule, lab in rules.items():
+        name = f"conformance.{rule}"
+        assert name in tests, f"no CTest test {name} (conformance/scenarios/CMakeLists.txt: SHMLAB_CONTRACT_RULES)"
+        labels, command = tests[name]
+        assert set(labels) == {"conformance", f"lab{lab}", rule}, f"{name} is labelled {labels}"
+        assert f"contract and {rule_marker(rule)}" in command, f"{name} runs {command}"
+        assert rule_marker(rule) in registered, f"marker {rule_marker(rule)} is not registered in pytest.ini"
+    extra = {n for n in tests if n.startswith("conformance.") and n[12:] not in rules} - {"conformance.mutants"}
+    assert not extra, f"CTest tests of rules the harness does not list: {sorted(extra)}"
+
+
+def test_session_ends_with_the_closing_line_and_merges_results(tmp_path, pytestconfig):
+    """A session of contract tests prints `N passed, N failed` as its very
+    last line and leaves its results in the results file."""
+    results = tmp_path / "results.json"
+    cmd = [sys.executable, "-m", "pytest", str(SOURCE_DIR), "-q", "-p", "no:cacheprovider",
+           "-m", "contract and rule_null_encoding", "-k", "distinct or double",
+           "--build-dir", str(pytestconfig._shmlab_bin.parent), "--results", str(results),
+           "--basetemp", str(tmp_path / "inner"), "--seed", "1"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    lines = out.stdout.rstrip("\n").splitlines()
+    assert out.returncode == 0 and lines and lines[-1] == "2 passed, 0 failed", out.stdout[-3000:] + out.stderr
+    data = json.loads(results.read_text())
+    assert [t["strategy"] for t in data["tests"]] == ["distinct", "double"], data
+    for t in data["tests"]:
+        assert t["status"] == "passed" and t["rule"] == "null-encoding" and t["lab"] == "03", t
+        assert f"--seed {t['seed']}" in t["replay"] and "--impl " in t["replay"], t

@@ -3,10 +3,12 @@
  *
  *   shmlab-harness list [--json]
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
- *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]
+ *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
  *
  * Exit status: 0 the run passed, 1 it failed, 2 bad usage or the harness
- * could not do its job, 77 skipped (what it needs is not built here).
+ * could not do its job (an implementation that cannot be loaded included),
+ * 77 skipped (what it needs is not built here, or the implementation does not
+ * declare a feature set the scenario needs).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +47,35 @@ strategies_in(unsigned mask)
 	return a;
 }
 
+// The optional feature sets of contract.h, by the names reports use.
+static const struct { unsigned bit; const char *name; } feature_names[] = {
+	{ SHMLAB_FEATURE_HANDLES, "handles" }, { SHMLAB_FEATURE_GLOBAL_IDS, "global-ids" },
+};
+
+static json_object *
+features_in(unsigned mask)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
+		if (mask & feature_names[i].bit)
+			json_object_array_add(a, json_object_new_string(feature_names[i].name));
+	return a;
+}
+
+// The names of the feature sets in mask, comma-separated, into buf.
+static const char *
+feature_list(unsigned mask, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
+		if (mask & feature_names[i].bit)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "", feature_names[i].name);
+	if (mask & ~(unsigned)(SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS))
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sunknown (%#x)", buf[0] ? ", " : "", mask);
+	return buf;
+}
+
 static void
 list_plain(void)
 {
@@ -69,6 +100,7 @@ list_json(void)
 		json_object_object_add(o, "selftest", json_object_new_boolean(sc->flags & SELFTEST));
 		json_object_object_add(o, "contract", json_object_new_boolean(sc->flags & CONTRACT));
 		json_object_object_add(o, "rule", sc->rule ? json_object_new_string(sc->rule) : NULL);
+		json_object_object_add(o, "features", features_in(sc->features));
 		json_object_object_add(o, "passes_under", strategies_in(sc->passes_under));
 		json_object_object_add(o, "caught_under", strategies_in(sc->caught_under));
 		json_object_array_add(all, o);
@@ -191,6 +223,10 @@ skip(const struct run *r, const struct outputs *o, const char *why)
 		json_object_object_add(j, "region", NULL);
 		json_object_object_add(j, "expected", json_object_new_string(expectation(r)));
 		json_object_object_add(j, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
+		json_object_object_add(j, "rule", r->sc->rule ? json_object_new_string(r->sc->rule) : NULL);
+		json_object_object_add(j, "impl", r->sc->flags & CONTRACT ? json_object_new_string(r->impl) : NULL);
+		json_object_object_add(j, "contract_version", r->sc->flags & CONTRACT
+		    ? json_object_new_int(r->impl_version) : NULL);
 		json_object_object_add(j, "replay", json_object_new_string(replay));
 		json_object_object_add(j, "result", json_object_new_string("SKIP"));
 		json_object_object_add(j, "problem", json_object_new_string(why));
@@ -219,12 +255,17 @@ run(int argc, char **argv)
 	}
 	if (r.sc->flags & CONTRACT) {
 		struct impl im;
-		char whyload[400];
+		char whyload[400], names[64];
 		if (impl_load(&im, r.impl, whyload, sizeof whyload) < 0) {
 			fprintf(stderr, "shmlab-harness: %s\n", whyload);
 			return EXIT_USAGE;
 		}
 		r.impl_version = im.version;
+		if (r.sc->features & ~im.features) {
+			snprintf(whyload, sizeof whyload, "%s not supported by %s (its shmlab_features() does not "
+			    "declare it)", feature_list(r.sc->features & ~im.features, names, sizeof names), r.impl);
+			return skip(&r, &o, whyload);
+		}
 	}
 	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && r.worker32 == NULL)
 		return skip(&r, &o, "needs the 32-bit worker, which is built only where the compiler has "

@@ -46,6 +46,8 @@ struct worker {
 	int index;              // 0 .. procs-1; worker 0 prepares
 	int procs;
 	int view;               // which of this worker's views: 0, or 1 under `double`
+	int views;              // how many views each worker has: 2 under `double`, else 1
+	uint64_t seed;          // the run's seed: anything a scenario varies comes from it
 	const struct impl *impl;        // CONTRACT scenarios: the library under test
 	char message[240];      // set by fail()
 };
@@ -57,6 +59,8 @@ struct scenario {
 	const char *rule;       // CONTRACT: the rule it checks, e.g. "offset-bounds"
 	uint64_t region_size;
 	unsigned flags;
+	unsigned features;      // CONTRACT: optional feature sets it needs (SHMLAB_FEATURE_*);
+	                        // an implementation without them is skipped, never passed
 	unsigned passes_under;  // strategies (ONLY(x) | ...) that must pass
 	unsigned caught_under;  // strategies that must fail
 	int (*prepare)(struct worker *, const struct shmlab_view *);

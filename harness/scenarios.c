@@ -1,5 +1,6 @@
 // The table of every scenario, in lab order. A new scenario is defined in its
-// lab's directory and added here.
+// lab's directory (a contract scenario in conformance/scenarios/) and added
+// here, after the lessons of its lab.
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,15 +11,21 @@ extern const struct scenario
     selftest_pass, selftest_fail, selftest_segv, selftest_hang, selftest_exit,
     lab01_layout_broken, lab01_layout_fixed,
     lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed,
+    contract_region_lifecycle, contract_map_at, contract_shared_bytes,
     lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
-    lab03_checked_offset_fixed;
+    lab03_checked_offset_fixed,
+    contract_offset_bounds, contract_null, contract_offset_list, contract_relptr_list, contract_root,
+    contract_alloc_basic, contract_alloc_concurrent;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
 	&lab01_layout_broken, &lab01_layout_fixed,
 	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed,
+	&contract_region_lifecycle, &contract_map_at, &contract_shared_bytes,
 	&lab03_offsets_fixed, &lab03_self_relative_fixed, &lab03_unchecked_offset_broken,
 	&lab03_checked_offset_fixed,
+	&contract_offset_bounds, &contract_null, &contract_offset_list, &contract_relptr_list, &contract_root,
+	&contract_alloc_basic, &contract_alloc_concurrent,
 	NULL,
 };
 

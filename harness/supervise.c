@@ -235,6 +235,7 @@ start(struct run *r, int i, int *ends, int nends)
 	add_arg(argv, &argc, num[k++], 40, "--procs=%lu", (unsigned long)r->procs);
 	add_arg(argv, &argc, num[k++], 40, "--views=%lu", (unsigned long)r->plan.views);
 	add_arg(argv, &argc, num[k++], 40, "--timeout-ms=%lu", (unsigned long)r->timeout_ms);
+	add_arg(argv, &argc, num[k++], 40, "--seed=%lu", (unsigned long)r->seed);    // at most 2^32-1
 	for (int v = 0; v < r->plan.views; v++)
 		if (r->plan.at[i][v])
 			add_arg(argv, &argc, num[k++], 40, "--at=%#lx", (unsigned long)r->plan.at[i][v]);

@@ -267,7 +267,7 @@ parse(struct job *j, int argc, char **argv)
 		{ "index", 1, 0, 'i' }, { "procs", 1, 0, 'n' }, { "region", 1, 0, 'r' },
 		{ "chan", 1, 0, 'c' }, { "at", 1, 0, 'a' }, { "views", 1, 0, 'v' },
 		{ "timeout-ms", 1, 0, 't' }, { "fork-chans", 1, 0, 'f' }, { "impl", 1, 0, 'l' },
-		{ 0, 0, 0, 0 },
+		{ "seed", 1, 0, 's' }, { 0, 0, 0, 0 },
 	};
 	int c, nat = 0;
 
@@ -283,6 +283,7 @@ parse(struct job *j, int argc, char **argv)
 		case 'v': j->nviews = atoi(optarg); break;
 		case 't': j->timeout_ms = atoi(optarg); break;
 		case 'l': j->impl_path = optarg; break;
+		case 's': j->w.seed = strtoull(optarg, NULL, 0); break;
 		case 'a':
 			if (nat == MAX_VIEWS)
 				return -1;
@@ -297,6 +298,7 @@ parse(struct job *j, int argc, char **argv)
 	}
 	if (optind != argc - 1 || j->region == NULL || j->nviews < 1 || j->nviews > MAX_VIEWS)
 		return -1;
+	j->w.views = j->nviews;
 	j->sc = scenario_find(argv[optind]);
 	return j->sc ? 0 : -1;
 }

@@ -1,0 +1,480 @@
+/*
+ * Regions and views (region.h), as lab 02 relies on them.
+ *
+ * 02-contract-region-lifecycle: a region is created once under its name
+ * (EEXIST the second time), mode 0600, zero-filled; open finds its size;
+ * views of it share bytes; closing the descriptor and unlinking the name
+ * leave the views working; after unlink the name is gone (ENOENT); unmap
+ * really unmaps. An anonymous (memfd) region has no name and maps the same.
+ *
+ * 02-contract-map-at: a view lands exactly where it is asked to, or the call
+ * fails: EEXIST where anything is mapped (even one page of the range, even
+ * the region itself), and what was there is untouched (MAP_FIXED would have
+ * replaced it); EINVAL for an address that is not page-aligned.
+ *
+ * 02-contract-shared-bytes: what one process writes through its view, every
+ * other process reads through each of its own, and the other way round.
+ *
+ * Every check runs in every worker, through each of its views. Each worker
+ * makes its own regions with names of its own, and removes every name and
+ * mapping it made even when a check fails (directly, not through the library
+ * under test, which may be what failed).
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define SIZE    65536u          // the regions these scenarios make themselves
+
+// What a check made, so that it can be undone whatever the library did.
+struct mapping { void *at; size_t len; };
+
+struct made {
+	char name[SHMLAB_NAME_MAX];     // "" once unlinked (or never created)
+	int fd[4];
+	int nfd;
+	struct mapping map[8];
+	int nmap;
+};
+
+static void
+keep_fd(struct made *m, int fd)
+{
+	if (fd >= 0 && m->nfd < 4)
+		m->fd[m->nfd++] = fd;
+}
+
+// Forgets fd (the library closed it) so cleanup does not close it again.
+static void
+drop_fd(struct made *m, int fd)
+{
+	for (int i = 0; i < m->nfd; i++)
+		if (m->fd[i] == fd)
+			m->fd[i] = -1;
+}
+
+static void
+keep_range(struct made *m, void *at, size_t len)
+{
+	if (at && m->nmap < 8)
+		m->map[m->nmap++] = (struct mapping){ at, len };
+}
+
+static void
+keep_map(struct made *m, const struct shmlab_view *v)
+{
+	keep_range(m, v->base, (size_t)v->size);
+}
+
+static void
+drop_map(struct made *m, const void *at)
+{
+	for (int i = 0; i < m->nmap; i++)
+		if (m->map[i].at == at)
+			m->map[i].at = NULL;
+}
+
+static void
+undo(struct made *m)
+{
+	if (m->name[0])
+		shm_unlink(m->name);
+	for (int i = 0; i < m->nfd; i++)
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+	for (int i = 0; i < m->nmap; i++)
+		if (m->map[i].at)
+			munmap(m->map[i].at, m->map[i].len);
+	memset(m, 0, sizeof *m);
+}
+
+// Writes through one view and reads through the other, both ways.
+static int
+shared(struct worker *w, const struct shmlab_view *a, const struct shmlab_view *b, const char *when)
+{
+	unsigned char x = (unsigned char)(0x40 + w->index), y = (unsigned char)(0x80 + w->index);
+
+	a->base[100] = x;
+	b->base[SIZE - 100] = y;
+	if (b->base[100] != x || a->base[SIZE - 100] != y)
+		return fail(w, "%s: a byte written through one view (base %p) reads %#x through another "
+		    "(base %p), expected %#x: the views do not share memory", when, (void *)a->base,
+		    b->base[100], (void *)b->base, x);
+	return 0;
+}
+
+static int
+zero_filled(struct worker *w, const struct shmlab_view *v, const char *what)
+{
+	for (uint64_t i = 0; i < v->size; i++)
+		if (v->base[i])
+			return fail(w, "%s: byte %llu of a new region is %#x, expected 0 (zero-filled)",
+			    what, (unsigned long long)i, v->base[i]);
+	return 0;
+}
+
+static int
+mode_0600(struct worker *w, int fd, const char *what)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return fail(w, "%s: fstat on the region's fd %d failed: %s", what, fd, errname(errno));
+	if ((st.st_mode & 07777) != 0600 || (uint64_t)st.st_size != SIZE)
+		return fail(w, "%s: expected mode 0600 and %u bytes, got mode %#o and %lld bytes", what,
+		    SIZE, (unsigned)(st.st_mode & 07777), (long long)st.st_size);
+	return 0;
+}
+
+// Closes r through the library: 0, fd -1, and the descriptor really closed.
+static int
+closes(struct worker *w, struct made *m, struct shmlab_region *r)
+{
+	int fd = r->fd;
+
+	if (SUCCEEDS(w, w->impl->region_close(r), "region_close") < 0)
+		return -1;
+	if (r->fd != -1)
+		return fail(w, "region_close: expected fd -1 afterwards, got %d", r->fd);
+	if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+		return fail(w, "region_close returned 0 but descriptor %d is still open", fd);
+	drop_fd(m, fd);
+	return 0;
+}
+
+static int
+unmaps(struct worker *w, struct made *m, struct shmlab_view *v)
+{
+	unsigned char *at = v->base;
+
+	if (SUCCEEDS(w, w->impl->view_unmap(v), "view_unmap") < 0)
+		return -1;
+	if (msync(at, SIZE, MS_ASYNC) == 0)
+		return fail(w, "view_unmap returned 0 but the view at %p is still mapped", (void *)at);
+	drop_map(m, at);
+	return 0;
+}
+
+// Create twice, open, map, close, unlink, unmap: one named region's life.
+static int
+named_life(struct worker *w, struct made *m)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_region r, again, o, gone;
+	struct shmlab_view a, b;
+	char name[SHMLAB_NAME_MAX];
+	int fd;
+
+	if (shmlab_region_random_name(name, sizeof name) < 0)
+		return fail(w, "cannot make a region name: %s", errname(errno));
+	strcpy(m->name, name);          // from here on, undo() unlinks it
+	if (SUCCEEDS(w, im->region_create(&r, name, SIZE), "region_create(fresh name)") < 0)
+		return -1;
+	keep_fd(m, r.fd);
+	if (r.size != SIZE || strcmp(r.name, name) != 0)
+		return fail(w, "region_create: expected size %u and name %s, got %llu and '%.64s'",
+		    SIZE, name, (unsigned long long)r.size, r.name);
+	if (REFUSES(w, EEXIST, im->region_create(&again, name, SIZE), "region_create(same name again)") < 0) {
+		if (check_rc == 0)
+			keep_fd(m, again.fd);
+		return -1;
+	}
+	if (mode_0600(w, r.fd, "region_create") < 0)
+		return -1;
+	if (SUCCEEDS(w, im->region_open(&o, name), "region_open(the name just created)") < 0)
+		return -1;
+	keep_fd(m, o.fd);
+	if (o.size != SIZE)
+		return fail(w, "region_open: expected size %u (from fstat), got %llu", SIZE, (unsigned long long)o.size);
+	a.base = b.base = NULL;
+	if (SUCCEEDS(w, im->region_map(&r, NULL, &a), "region_map(created, anywhere)") < 0)
+		return -1;
+	keep_map(m, &a);
+	if (SUCCEEDS(w, im->region_map(&o, NULL, &b), "region_map(opened, anywhere)") < 0)
+		return -1;
+	keep_map(m, &b);
+	if (a.size != SIZE || b.size != SIZE || a.base == b.base)
+		return fail(w, "region_map: expected two views of %u bytes at two addresses, got %llu at %p, "
+		    "%llu at %p", SIZE, (unsigned long long)a.size, (void *)a.base, (unsigned long long)b.size,
+		    (void *)b.base);
+	if (zero_filled(w, &b, "region_create") < 0 || shared(w, &a, &b, "after map") < 0)
+		return -1;
+	if (closes(w, m, &r) < 0 || closes(w, m, &o) < 0 || shared(w, &b, &a, "after region_close") < 0)
+		return -1;
+	if (SUCCEEDS(w, im->region_unlink(name), "region_unlink") < 0)
+		return -1;
+	if (REFUSES(w, ENOENT, im->region_open(&gone, name), "region_open after region_unlink") < 0) {
+		if (check_rc == 0)
+			keep_fd(m, gone.fd);
+		return -1;
+	}
+	fd = shm_open(name, O_RDONLY, 0);
+	if (fd >= 0 || errno != ENOENT) {
+		keep_fd(m, fd);
+		return fail(w, "region_unlink returned 0 but shm_open still finds %s: the name was not removed",
+		    name);
+	}
+	m->name[0] = '\0';
+	if (shared(w, &a, &b, "after region_unlink") < 0)
+		return -1;
+	if (REFUSES(w, ENOENT, im->region_unlink(name), "region_unlink of a name already unlinked") < 0)
+		return -1;
+	return unmaps(w, m, &a) < 0 || unmaps(w, m, &b) < 0 ? -1 : 0;
+}
+
+// An anonymous region: no name, mode 0600, and two views share it.
+static int
+anonymous_life(struct worker *w, struct made *m)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_region r;
+	struct shmlab_view a, b;
+
+	if (SUCCEEDS(w, im->region_create(&r, NULL, SIZE), "region_create(NULL: anonymous)") < 0)
+		return -1;
+	keep_fd(m, r.fd);
+	if (r.size != SIZE || r.name[0] != '\0')
+		return fail(w, "region_create(NULL): expected size %u and name \"\", got %llu and '%.64s'",
+		    SIZE, (unsigned long long)r.size, r.name);
+	if (mode_0600(w, r.fd, "region_create(NULL)") < 0)
+		return -1;
+	if (SUCCEEDS(w, im->region_map(&r, NULL, &a), "region_map(anonymous)") < 0)
+		return -1;
+	keep_map(m, &a);
+	if (SUCCEEDS(w, im->region_map(&r, NULL, &b), "region_map(anonymous, second view)") < 0)
+		return -1;
+	keep_map(m, &b);
+	if (a.base == b.base)
+		return fail(w, "region_map(anonymous): two views at one address %p", (void *)a.base);
+	if (zero_filled(w, &a, "region_create(NULL)") < 0 || shared(w, &a, &b, "anonymous region") < 0)
+		return -1;
+	if (closes(w, m, &r) < 0 || shared(w, &b, &a, "anonymous region after region_close") < 0)
+		return -1;
+	return unmaps(w, m, &a) < 0 || unmaps(w, m, &b) < 0 ? -1 : 0;
+}
+
+static int
+lifecycle(struct worker *w, const struct shmlab_view *v)
+{
+	struct made m = { .nfd = 0 };
+	int rc;
+
+	(void)v;
+	rc = named_life(w, &m);
+	undo(&m);
+	if (rc == 0)
+		rc = anonymous_life(w, &m);
+	undo(&m);
+	return rc;
+}
+
+// ---------------------------------------------------------------- map-at
+
+// A page-aligned range of len bytes that nothing in this process uses now.
+static unsigned char *
+free_range(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, len);
+	return p;
+}
+
+// Mapping at a busy address must fail with EEXIST and leave the marker that
+// lies marker_at bytes into the range untouched.
+static int
+refuses_busy(struct worker *w, struct made *m, const struct shmlab_region *r, unsigned char *at,
+    size_t marker_at, const char *what)
+{
+	struct shmlab_view v = { NULL, 0 };
+	unsigned char mark = (unsigned char)(0xa5 ^ w->index);
+
+	at[marker_at] = mark;
+	if (REFUSES(w, EEXIST, w->impl->region_map(r, at, &v), what) < 0) {
+		if (check_rc == 0 && v.base != at)
+			keep_map(m, &v);
+		if (check_rc == 0 && at[marker_at] != mark)
+			return fail(w, "%s: mapped over what was there (MAP_FIXED?): the byte %#x at %p is now %#x",
+			    what, mark, (void *)(at + marker_at), at[marker_at]);
+		return -1;
+	}
+	if (at[marker_at] != mark)
+		return fail(w, "%s: refused, but the byte %#x at %p is now %#x", what, mark,
+		    (void *)(at + marker_at), at[marker_at]);
+	return 0;
+}
+
+static int
+map_at_checks(struct worker *w, struct made *m, const struct shmlab_region *r, long page)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_view a = { NULL, 0 }, b = { NULL, 0 };
+	unsigned char *at = free_range(SIZE + 2 * (size_t)page), *busy, *edge;
+
+	if (at == NULL)
+		return fail(w, "no free address range for the checks: %s", errname(errno));
+	at += page;
+	if (SUCCEEDS(w, im->region_map(r, at, &a), "region_map at a free page-aligned address") < 0)
+		return -1;
+	keep_map(m, &a);
+	if (a.base != at || a.size != SIZE)
+		return fail(w, "region_map(at %p): expected the view at %p, %u bytes; got %p, %llu bytes",
+		    (void *)at, (void *)at, SIZE, (void *)a.base, (unsigned long long)a.size);
+	if (SUCCEEDS(w, im->region_map(r, NULL, &b), "region_map anywhere") < 0)
+		return -1;
+	keep_map(m, &b);
+	if (shared(w, &a, &b, "a view mapped at an address and one mapped anywhere") < 0)
+		return -1;
+	if (refuses_busy(w, m, r, a.base, 200, "region_map over a view of the region itself") < 0
+	    || shared(w, &b, &a, "after a refused map over the view") < 0)
+		return -1;
+
+	busy = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (busy == MAP_FAILED)
+		return fail(w, "cannot map a private page: %s", errname(errno));
+	keep_range(m, busy, SIZE);
+	if (refuses_busy(w, m, r, busy, 0, "region_map over a private mapping") < 0)
+		return -1;
+	// Only the last page of the range is in use: every page must be checked.
+	edge = busy;
+	munmap(busy, SIZE - (size_t)page);
+	m->map[m->nmap - 1] = (struct mapping){ busy + SIZE - page, (size_t)page };
+	if (refuses_busy(w, m, r, edge, SIZE - (size_t)page + 7, "region_map over a range whose last page is in use") < 0)
+		return -1;
+
+	at = free_range(SIZE + 2 * (size_t)page);
+	if (at == NULL)
+		return fail(w, "no free address range for the checks: %s", errname(errno));
+	for (size_t skew = 1; skew < (size_t)page; skew *= 8) {
+		struct shmlab_view bad = { NULL, 0 };
+		if (REFUSES(w, EINVAL, im->region_map(r, at + page + skew, &bad), "region_map at an address "
+		    "that is not page-aligned") < 0) {
+			if (check_rc == 0)
+				keep_map(m, &bad);
+			return -1;
+		}
+	}
+	return unmaps(w, m, &a) < 0 || unmaps(w, m, &b) < 0 ? -1 : 0;
+}
+
+static int
+map_at(struct worker *w, const struct shmlab_view *v)
+{
+	struct made m = { .nfd = 0 };
+	struct shmlab_region r;
+	int rc;
+
+	(void)v;
+	if (SUCCEEDS(w, w->impl->region_create(&r, NULL, SIZE), "region_create(NULL: anonymous)") < 0)
+		return -1;
+	keep_fd(&m, r.fd);
+	rc = map_at_checks(w, &m, &r, sysconf(_SC_PAGESIZE));
+	undo(&m);
+	return rc;
+}
+
+// ---------------------------------------------------------------- shared bytes
+
+#define STAMPS  4096u           // the last page holds one stamp per worker and view
+
+static uint64_t
+pattern(const struct worker *w, uint64_t i)
+{
+	return mix64(w->seed * 0x100000001b3u ^ i);
+}
+
+static uint64_t
+stamp(const struct worker *w, int index, int view)
+{
+	return mix64(~w->seed ^ (uint64_t)(index * 2 + view)) | 1;
+}
+
+static int
+write_pattern(struct worker *w, const struct shmlab_view *v)
+{
+	uint64_t *word = (uint64_t *)v->base, n = (v->size - STAMPS) / 8;
+
+	for (uint64_t i = 0; i < n; i++)
+		word[i] = pattern(w, i);
+	return 0;
+}
+
+static int
+read_pattern(struct worker *w, const struct shmlab_view *v)
+{
+	volatile word64 *word = (volatile word64 *)v->base;
+	uint64_t n = (v->size - STAMPS) / 8, zeros = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t got = word[i];
+		if (got == pattern(w, i))
+			continue;
+		for (uint64_t k = i; k < n; k++)
+			zeros += word[k] == 0;
+		return fail(w, "offset %#llx: read %#llx through view %d (base %p), worker 0 wrote %#llx%s",
+		    (unsigned long long)(i * 8), (unsigned long long)got, w->view, (void *)v->base,
+		    (unsigned long long)pattern(w, i),
+		    zeros == n - i ? "; all zero from there: this view does not see worker 0's writes" : "");
+	}
+	__atomic_store_n(&word[(v->size - STAMPS) / 8 + (uint64_t)(w->index * 2 + w->view)],
+	    stamp(w, w->index, w->view), __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int
+read_stamps(struct worker *w, const struct shmlab_view *v)
+{
+	word64 *word = (word64 *)(v->base + v->size - STAMPS);
+
+	for (int i = 0; i < w->procs; i++)
+		for (int view = 0; view < w->views; view++) {
+			uint64_t got = __atomic_load_n(&word[i * 2 + view], __ATOMIC_ACQUIRE);
+			if (got != stamp(w, i, view))
+				return fail(w, "offset %#llx: worker 0 reads %#llx where worker %d, once it had read the "
+				    "pattern through its view %d, wrote %#llx: its writes do not reach worker 0",
+				    (unsigned long long)(v->size - STAMPS + (uint64_t)(i * 2 + view) * 8),
+				    (unsigned long long)got, i, view, (unsigned long long)stamp(w, i, view));
+		}
+	return 0;
+}
+
+const struct scenario contract_region_lifecycle = {
+	.name = "02-contract-region-lifecycle",
+	.summary = "create, EEXIST, 0600, open, map, close, unlink, ENOENT; anonymous regions",
+	.handout = "labs/02-raw-pointers/README.md#exercise",
+	.rule = "region-lifecycle",
+	.region_size = SIZE,
+	.flags = CONTRACT,
+	.passes_under = ALL_STRATEGIES,
+	.run = lifecycle,
+};
+
+const struct scenario contract_map_at = {
+	.name = "02-contract-map-at",
+	.summary = "a view lands where asked or fails: EEXIST over a mapping, EINVAL unaligned",
+	.handout = "labs/02-raw-pointers/README.md#exercise",
+	.rule = "map-at-address",
+	.region_size = SIZE,
+	.flags = CONTRACT,
+	.passes_under = ALL_STRATEGIES,
+	.run = map_at,
+};
+
+const struct scenario contract_shared_bytes = {
+	.name = "02-contract-shared-bytes",
+	.summary = "bytes written through one process's view are read through every other view",
+	.handout = "labs/02-raw-pointers/README.md#pointers-into-the-region",
+	.rule = "shared-bytes",
+	.region_size = MiB,
+	.flags = CONTRACT,
+	.passes_under = ALL_STRATEGIES,
+	.prepare = write_pattern,
+	.run = read_pattern,
+	.verify = read_stamps,
+};
