@@ -121,7 +121,9 @@ text_worker(FILE *out, const struct run *r, int i)
 	char where[200];
 
 	fprintf(out, "  worker %d  pid %-7ld %2d-bit  base", i, (long)w->pid, w->abi ? w->abi : 64);
-	for (int v = 0; v < (w->nviews ? w->nviews : 1); v++)
+	if (w->nviews == 0)
+		fprintf(out, " %14s", "(not mapped)");
+	for (int v = 0; v < w->nviews; v++)
 		fprintf(out, " %#14lx", (unsigned long)w->base[v]);
 	fprintf(out, "  %s%s%s", paint(outcome_name(w->outcome)), outcome_name(w->outcome), paint("off"));
 	if (w->outcome == SIGNALED)
@@ -156,8 +158,8 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 		text_worker(out, r, i);
 	if (r->problem[0])
 		fprintf(out, "  run: %s\n", r->problem);
-	fprintf(out, "result: %s%s%s  (the lesson predicts: %s)\n", paint(result_name(r->result)),
-	    result_name(r->result), paint("off"), expectation(r));
+	fprintf(out, "result: %s%s%s  (%s: %s)\n", paint(result_name(r->result)), result_name(r->result),
+	    paint("off"), r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
 	replay_line(replay, sizeof replay, r, argv0);
 	fprintf(out, "%sreplay: %s%s\n", paint("dim"), replay, paint("off"));
 	if (r->result != RESULT_PASS && r->sc->handout)

@@ -1,5 +1,6 @@
 // Helpers of the contract scenarios (see check.h).
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -8,17 +9,11 @@ int check_rc;
 const char *
 errname(int err)
 {
-	static const struct { int err; const char *name; } names[] = {
-		{ 0, "no errno" }, { EEXIST, "EEXIST" }, { ENOENT, "ENOENT" }, { EINVAL, "EINVAL" },
-		{ ERANGE, "ERANGE" }, { EPROTO, "EPROTO" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-		{ ENOSPC, "ENOSPC" }, { ENOMEM, "ENOMEM" }, { EADDRNOTAVAIL, "EADDRNOTAVAIL" },
-		{ EBADF, "EBADF" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	};
 	static char other[24];
+	const char *name = err ? strerrorname_np(err) : "no errno";
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].err == err)
-			return names[i].name;
+	if (name)
+		return name;
 	snprintf(other, sizeof other, "errno %d", err);
 	return other;
 }
