@@ -15,7 +15,9 @@ extern const struct scenario
     lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
     lab03_checked_offset_fixed,
     contract_offset_bounds, contract_null, contract_offset_list, contract_relptr_list, contract_root,
-    contract_alloc_basic, contract_alloc_concurrent;
+    contract_alloc_basic, contract_alloc_concurrent,
+    lab04_raw_fd_broken, lab04_scm_rights_fixed, lab04_pidfd_getfd_fixed,
+    lab04_exec_cloexec_broken, lab04_exec_inherit_fixed;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
@@ -26,6 +28,8 @@ const struct scenario *const scenarios[] = {
 	&lab03_checked_offset_fixed,
 	&contract_offset_bounds, &contract_null, &contract_offset_list, &contract_relptr_list, &contract_root,
 	&contract_alloc_basic, &contract_alloc_concurrent,
+	&lab04_raw_fd_broken, &lab04_scm_rights_fixed, &lab04_pidfd_getfd_fixed,
+	&lab04_exec_cloexec_broken, &lab04_exec_inherit_fixed,
 	NULL,
 };
 
