@@ -38,16 +38,17 @@ splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-// Picks n different slots of r and a page inside each for a region of size.
+// Picks n different slots of r and a place inside each, a multiple of align,
+// for a region of size.
 static int
-pick(const struct range *r, uint64_t *rng, uint64_t size, int n, uintptr_t *out)
+pick(const struct range *r, uint64_t *rng, uint64_t size, uint64_t align, int n, uintptr_t *out)
 {
 	unsigned used[2 * MAX_PROCS];
 	uint64_t pages;
 
 	if (size > r->slot || (unsigned)n > r->slots)
 		return -1;
-	pages = (r->slot - ((size + PAGE - 1) & ~(uint64_t)(PAGE - 1))) / PAGE + 1;
+	pages = (r->slot - ((size + align - 1) & ~(align - 1))) / align + 1;
 	for (int i = 0; i < n; i++) {
 		unsigned s;
 		int taken;
@@ -58,7 +59,7 @@ pick(const struct range *r, uint64_t *rng, uint64_t size, int n, uintptr_t *out)
 				taken |= used[j] == s;
 		} while (taken);
 		used[i] = s;
-		out[i] = r->lo + (uintptr_t)s * r->slot + (uintptr_t)(splitmix64(rng) % pages) * PAGE;
+		out[i] = r->lo + (uintptr_t)s * r->slot + (uintptr_t)(splitmix64(rng) % pages) * (uintptr_t)align;
 	}
 	return 0;
 }
@@ -66,6 +67,13 @@ pick(const struct range *r, uint64_t *rng, uint64_t size, int n, uintptr_t *out)
 int
 choose_addresses(struct placement *p, enum strategy s, uint64_t seed, int procs,
     uint64_t region_size, int want_low, char *why, size_t whylen)
+{
+	return choose_addresses_aligned(p, s, seed, procs, region_size, want_low, PAGE, why, whylen);
+}
+
+int
+choose_addresses_aligned(struct placement *p, enum strategy s, uint64_t seed, int procs,
+    uint64_t region_size, int want_low, uint64_t align, char *why, size_t whylen)
 {
 	const struct range *r = want_low ? &low : &wide;
 	uintptr_t chosen[2 * MAX_PROCS];
@@ -77,7 +85,7 @@ choose_addresses(struct placement *p, enum strategy s, uint64_t seed, int procs,
 	if (s == FORK || s == KERNEL)
 		return 0;
 	n = s == SAME ? 1 : procs * p->views;
-	if (pick(r, &rng, region_size, n, chosen) < 0) {
+	if (align < PAGE || (align & (align - 1)) || pick(r, &rng, region_size, align, n, chosen) < 0) {
 		snprintf(why, whylen, "%d views of %llu bytes do not fit the %s address range",
 		    n, (unsigned long long)region_size, want_low ? "32-bit" : "64-bit");
 		return -1;

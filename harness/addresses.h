@@ -18,6 +18,12 @@ struct placement {
 int choose_addresses(struct placement *p, enum strategy s, uint64_t seed, int procs,
     uint64_t region_size, int low, char *why, size_t whylen);
 
+// The same, with every base a multiple of align (a power of two, at least the
+// page size): Windows maps views only at multiples of its allocation
+// granularity, 64 KiB. choose_addresses() is this with the page size.
+int choose_addresses_aligned(struct placement *p, enum strategy s, uint64_t seed, int procs,
+    uint64_t region_size, int low, uint64_t align, char *why, size_t whylen);
+
 // The next number of a splitmix64 sequence: small, fast, and the same on
 // every machine, which is what a replayable seed needs.
 uint64_t splitmix64(uint64_t *state);

@@ -29,6 +29,13 @@
 #include <stdint.h>
 #include "shmlab/region.h"
 
+#ifdef _WIN32
+// <windows.h> has a type named DOUBLE: include it first, then rename the
+// enumerator below, so every file sees both whatever it includes.
+#include <windows.h>
+#define DOUBLE SHMLAB_DOUBLE
+#endif
+
 enum strategy { DISTINCT, DOUBLE, FORK, SAME, KERNEL, NSTRATEGIES };
 
 #define ONLY(s)         (1u << (s))
@@ -68,9 +75,18 @@ struct scenario {
 	int (*verify)(struct worker *, const struct shmlab_view *);
 };
 
+// The printf checks for fail(): mingw-w64 reads `printf` as Microsoft's
+// format language, which lacks %zu and %lld; its C99 stdio
+// (__USE_MINGW_ANSI_STDIO, set by the Win32 build) is what fail() calls there.
+#ifdef __MINGW32__
+#define SHMLAB_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define SHMLAB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+
 // Records why this worker failed; returns -1 so that `return fail(...)` reads
 // as what it does.
-int fail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int fail(struct worker *w, const char *fmt, ...) SHMLAB_PRINTF(2, 3);
 
 // Every scenario, in lab order, ending with NULL.
 extern const struct scenario *const scenarios[];

@@ -3,7 +3,13 @@
  * purpose, so the suite can check that the harness reports it truthfully
  * (a test of the supervisor that cannot fail would prove nothing).
  */
+#include <stdlib.h>
+#ifdef _WIN32
+#include <windows.h>
+#define pause() Sleep(INFINITE)         // the Win32 track: no signals to wait for
+#else
 #include <unistd.h>
+#endif
 
 #include "scenario.h"
 

@@ -1,0 +1,37 @@
+# The Win32 track (harness/win32/): cross-compiled with mingw-w64 as an
+# ExternalProject whose toolchain is cmake/mingw-w64.cmake, into
+# <build>/win32/bin, and tested under Wine (conformance/win32/). Without the
+# cross compiler or Wine the Win32 tests are registered as skipped with the
+# reason (SHMLAB_WIN32_SKIP), never as passed. -DSHMLAB_MINGW=OFF turns the
+# track off.
+option(SHMLAB_MINGW "build the Win32 track with mingw-w64 and test it under Wine" ON)
+set(SHMLAB_WIN32_SKIP "")
+if(NOT SHMLAB_MINGW)
+  set(SHMLAB_WIN32_SKIP "the Win32 track is turned off (configured with -DSHMLAB_MINGW=OFF)")
+else()
+  find_program(SHMLAB_MINGW_CC NAMES x86_64-w64-mingw32-gcc)
+  find_program(SHMLAB_WINE NAMES wine)
+  find_program(SHMLAB_WINESERVER NAMES wineserver PATHS /usr/lib/wine)
+  if(NOT SHMLAB_MINGW_CC)
+    set(SHMLAB_WIN32_SKIP "no mingw-w64 cross compiler (x86_64-w64-mingw32-gcc; Debian: gcc-mingw-w64-x86-64) when CMake configured")
+  elseif(NOT SHMLAB_WINE OR NOT SHMLAB_WINESERVER)
+    set(SHMLAB_WIN32_SKIP "no Wine (wine and wineserver; Debian: wine wine64) when CMake configured")
+  endif()
+endif()
+
+if(SHMLAB_MINGW AND SHMLAB_MINGW_CC)
+  include(ExternalProject)
+  ExternalProject_Add(shmlab_win32
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}/harness/win32
+    BINARY_DIR ${PROJECT_BINARY_DIR}/win32
+    CMAKE_ARGS
+      -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/mingw-w64.cmake
+      -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+    BUILD_ALWAYS ON                 # its own build decides what is out of date
+    INSTALL_COMMAND ""
+    USES_TERMINAL_BUILD ON)
+  message(STATUS "shmlab: Win32 track: ${SHMLAB_MINGW_CC} into ${PROJECT_BINARY_DIR}/win32/bin")
+endif()
+if(SHMLAB_WIN32_SKIP)
+  message(STATUS "shmlab: the Win32 tests will SKIP: ${SHMLAB_WIN32_SKIP}")
+endif()

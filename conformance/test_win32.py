@@ -1,0 +1,356 @@
+"""The Win32 track: the Win32 harness (build/win32/bin/shmlab-harness.exe),
+run under Wine, checked as the POSIX one is. Its own `list --json` says which
+scenarios it has; each lesson among them runs under every strategy Windows
+has (distinct, double, same, kernel) and must do what its lesson predicts,
+the self-tests must be reported truthfully (a fault at its exact address, a
+hang killed), and `fork` must be refused.
+
+Wine runs headless (no DISPLAY), quietly (WINEDEBUG=-all), in its own prefix
+inside the build tree ($WINEPREFIX, else <build>/win32/prefix). Under CTest,
+the fixture tests win32.setup and win32.cleanup start and stop the
+wineserver around these tests; run alone, this module stops the one it
+started. These tests carry the `win32` marker and run only when it is
+selected (-m win32): listing the Win32 scenarios needs Wine.
+
+The leftover check here replaces conftest's: Wine starts its processes
+detached (they become pytest's children, reaped here), so what must be gone
+after every test is any shmlab .exe process and any /dev/shm entry.
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import conftest
+from conftest import EXIT_FAIL, EXIT_PASS, EXIT_SKIP, EXIT_USAGE, Run, _TestContext, explain, hexes
+
+pytestmark = pytest.mark.win32
+
+WIN32_STRATEGIES = ("distinct", "double", "same", "kernel")
+REGION_NAME = re.compile(r"^Local\\shmlab-(\d+)-[0-9a-f]{16}$")
+VIEW_ALIGN = 65536
+CAUGHT = ("SIGNALED", "FAIL")
+
+
+def exe_dir(config):
+    return conftest.build_dir(config) / "win32" / "bin"
+
+
+def wine_env(config):
+    env = dict(os.environ, WINEDEBUG="-all", NO_COLOR="1", **{TAG: session_tag()})
+    env.setdefault("WINEPREFIX", str(conftest.build_dir(config) / "win32" / "prefix"))
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def why_not(config):
+    """Why the Win32 tests cannot run here, or None."""
+    if shutil.which("wine") is None:
+        return "Wine is not installed (Debian: apt-get install wine wine64)"
+    exe = exe_dir(config) / "shmlab-harness.exe"
+    if not exe.is_file():
+        return f"{exe} is not built (needs mingw-w64, Debian: gcc-mingw-w64-x86-64; then `cmake --build build`)"
+    return None
+
+
+def selected(config):
+    return "win32" in (config.option.markexpr or "")
+
+
+_table = {}
+
+
+def win32_table(config):
+    """`wine shmlab-harness.exe list --json`, as {name: metadata}, or a str
+    saying why it is not available."""
+    if "meta" not in _table:
+        reason = why_not(config)
+        if reason is None:
+            out = subprocess.run(["wine", str(exe_dir(config) / "shmlab-harness.exe"), "list", "--json"],
+                                 capture_output=True, text=True, timeout=120, env=wine_env(config),
+                                 stdin=subprocess.DEVNULL)
+            try:
+                reason = {row["name"]: row for row in json.loads(out.stdout)}
+            except ValueError:
+                reason = f"`list --json` under Wine gave no list: exit {out.returncode}, {out.stderr[-500:]}"
+        _table["meta"] = reason
+    return _table["meta"]
+
+
+def pytest_generate_tests(metafunc):
+    if "win32_case" not in metafunc.fixturenames:
+        return
+    if not selected(metafunc.config):       # never start Wine for a POSIX session
+        metafunc.parametrize("win32_case", [pytest.param(None, id="not-selected")])
+        return
+    meta = win32_table(metafunc.config)
+    if isinstance(meta, str):
+        metafunc.parametrize("win32_case", [pytest.param(None, id="unavailable")])
+        return
+    metafunc.parametrize("win32_case", [
+        pytest.param((name, s), id=f"{name}-{s}", marks=getattr(pytest.mark, "lab" + m["lab"]))
+        for name, m in meta.items() if not m["selftest"] and not m["contract"] for s in WIN32_STRATEGIES])
+
+
+# ---------------------------------------------------------------- Wine, and what it leaves
+
+TAG = "SHMLAB_WIN32_TAG"      # in the environment of this session's runs, and so of their workers
+
+
+def session_tag():
+    return f"{os.getpid()}"
+
+
+def shmlab_exe_processes():
+    """{pid: cmdline} of live processes of this session's runs: a shmlab .exe
+    whose environment (inherited from the wine command) carries our tag.
+    Sessions running side by side (ctest -j) do not see each other's."""
+    found, mark = {}, f"{TAG}={session_tag()}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        cmd = conftest._read(f"/proc/{entry}/cmdline") or ""
+        stat = conftest._read(f"/proc/{entry}/stat") or ""
+        state = stat[stat.rfind(")") + 2:stat.rfind(")") + 3] if stat else ""
+        if not re.search(r"shmlab-(harness|worker)\.exe", cmd) or state in ("Z", "X", ""):
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if mark not in f.read().split(b"\0"):
+                    continue
+        except OSError:
+            continue
+        found[int(entry)] = cmd.replace("\0", " ").strip()
+    return found
+
+
+def reap_children():
+    """Reaps pytest's exited children: Wine detaches the processes it
+    starts, and pytest, a child subreaper (conftest), inherits them."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+@pytest.fixture(scope="session")
+def wine(pytestconfig):
+    """The Win32 harness under Wine. Fails (never skips) when CTest asked for
+    the Win32 tests (SHMLAB_WIN32=1) and they cannot run; stops a wineserver
+    this session started."""
+    reason = why_not(pytestconfig)
+    if reason:
+        if os.environ.get("SHMLAB_WIN32") == "1":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    env = wine_env(pytestconfig)
+    yield Wine(pytestconfig, env)
+    if os.environ.get("SHMLAB_WIN32") != "1":   # run alone: nobody else stops it
+        subprocess.run(["wineserver", "-k"], env=env, timeout=30, capture_output=True)
+        subprocess.run(["wineserver", "-w"], env=env, timeout=30, capture_output=True)
+    reap_children()
+
+
+_ctx = None
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(request, tmp_path):
+    """This module's leftover check (it replaces conftest's): after every
+    test, no shmlab .exe process alive and no new /dev/shm entry."""
+    global _ctx
+    shm_before = conftest.snapshot()["shm"]
+    _ctx = _TestContext(request.node.nodeid, conftest.session_seed(request.config), tmp_path)
+    try:
+        yield _ctx
+    finally:
+        _ctx = None
+    reap_children()
+    left = shmlab_exe_processes()
+    shm = conftest.snapshot()["shm"] - shm_before
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    reap_children()
+    if left or shm:
+        pytest.fail("left behind (now cleaned up):\n  - " + "\n  - ".join(
+            [f"process {p}: {c}" for p, c in left.items()] + [f"/dev/shm/{n}" for n in sorted(shm)]),
+            pytrace=False)
+
+
+class Wine:
+    def __init__(self, config, env):
+        self.config, self.env = config, env
+        self.exe = exe_dir(config) / "shmlab-harness.exe"
+
+    def invoke(self, args, json_path=None, timeout_s=60, seed=None):
+        ctx = _ctx
+        cmd = ["wine", str(self.exe), *map(str, args)]
+        n = ctx.runs
+        ctx.runs += 1
+        out_path, err_path = ctx.tmp_path / f"wine-{n}.stdout", ctx.tmp_path / f"wine-{n}.stderr"
+        start = time.monotonic()
+        timed_out = False
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ctx.tmp_path,
+                                    env=self.env)
+            try:
+                proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                proc.kill()
+                proc.wait()
+        report = None
+        if json_path is not None and pathlib.Path(json_path).exists():
+            report = json.loads(pathlib.Path(json_path).read_text())
+        run = Run(cmd, proc.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
+                  report, json_path, time.monotonic() - start, timed_out, seed, ctx, wrapped=True)
+        if timed_out:
+            pytest.fail(f"the Win32 harness did not end within {timeout_s} s\n" + explain(run), pytrace=False)
+        return run
+
+    def run(self, scenario, strategy="distinct", procs=4, timeout_ms=5000):
+        seed = _ctx.seed
+        json_path = _ctx.tmp_path / f"{scenario}-{strategy}-{_ctx.runs}.json"
+        # Wine maps the Unix path to a Windows one itself (Z:\...).
+        r = self.invoke(["run", scenario, "--procs", procs, "--strategy", strategy, "--seed", seed,
+                         "--timeout-ms", timeout_ms, "--json", json_path, "--quiet"],
+                        json_path=json_path, timeout_s=timeout_ms / 1000 + 60, seed=seed)
+        r.request = {"scenario": scenario, "strategy": strategy, "procs": procs, "seed": seed,
+                     "timeout_ms": timeout_ms}
+        return r
+
+
+def check_well_formed(run):
+    """conftest.check_well_formed's checks, with Windows' differences: the
+    region is a `Local\\` name, and every forced base is a multiple of 64 KiB."""
+    j = run.json
+    assert j is not None, "the Win32 harness wrote no JSON report\n" + explain(run)
+    problems = []
+    for key, asked in run.request.items():
+        if j.get(key) != asked:
+            problems.append(f"the report says {key} {j.get(key)!r}, the command asked for {asked!r}")
+    if conftest.EXIT_OF_RESULT.get(j.get("result")) != run.returncode:
+        problems.append(f"result {j.get('result')} but exit status {run.returncode}")
+    if j.get("problem"):
+        problems.append(f"the harness reported a problem with the run itself: {j['problem']}")
+    if not REGION_NAME.match((j.get("region") or {}).get("name") or ""):
+        problems.append(f"region name {(j.get('region') or {}).get('name')!r} is not Local\\shmlab-<pid>-<16 hex>")
+    views = 2 if j["strategy"] == "double" else 1
+    every = []
+    for w in run.workers:
+        bases = hexes(w.get("bases") or [])
+        every += bases
+        if len(bases) != views:
+            problems.append(f"worker {w['index']} reports {len(bases)} bases, {j['strategy']} gives {views}")
+        if j["strategy"] != "kernel":
+            if w["requested"] != w["bases"]:
+                problems.append(f"worker {w['index']} requested {w['requested']} and got {w['bases']}")
+            if any(b % VIEW_ALIGN for b in bases):
+                problems.append(f"worker {w['index']}: a base is not a multiple of 64 KiB: {w['bases']}")
+        if w.get("abi") != 64:
+            problems.append(f"worker {w['index']} is {w.get('abi')}-bit; expected 64")
+    if j["strategy"] in ("distinct", "double") and len(set(every)) != views * len(run.workers):
+        problems.append(f"{j['strategy']} must give {views * len(run.workers)} different bases: {every}")
+    if j["strategy"] == "same" and len(set(every)) != 1:
+        problems.append(f"same must give one base: {every}")
+    assert not problems, "the run is not well-formed:\n  - " + "\n  - ".join(problems) + "\n" + explain(run)
+
+
+# ---------------------------------------------------------------- the tests
+
+def test_list_is_the_win32_table(wine, pytestconfig):
+    meta = win32_table(pytestconfig)
+    assert isinstance(meta, dict), meta
+    assert not any(m["contract"] for m in meta.values()), "the Win32 table has no dlopen, so no contract scenario"
+    for needed in ("00-selftest-segv", "00-selftest-hang", "02-region-pointers-broken", "03-offsets-fixed"):
+        assert needed in meta, f"{needed} is missing from the Win32 table: {list(meta)}"
+
+
+def test_lesson(wine, pytestconfig, win32_case):
+    if win32_case is None:
+        pytest.skip("not selected: the Win32 lessons run with -m win32")
+    name, strategy = win32_case
+    meta = win32_table(pytestconfig)[name]
+    run = wine.run(name, strategy)
+    if meta["mixed_abi"]:
+        assert run.returncode == EXIT_SKIP and run.result == "SKIP" and "wine32" in run["problem"], explain(
+            run, "SKIP (exit 77), naming wine32: the 32-bit Windows worker is not built on this track")
+        pytest.skip(f"{name} under {strategy}: {run['problem']}")
+    check_well_formed(run)
+    expected = run["expected"]
+    caught = [w["index"] for w in run.workers if w["outcome"] in CAUGHT]
+    if expected == "pass":
+        assert run.result == "PASS" and all(w["outcome"] == "PASS" for w in run.workers), explain(run)
+    elif expected == "caught" or len(set(conftest.all_bases(run))) == len(conftest.all_bases(run)):
+        assert run.result == "FAIL" and caught, explain(
+            run, "caught: result FAIL with at least one worker SIGNALED or FAIL")
+
+
+@pytest.mark.lab02
+def test_region_pointers_fault_in_worker0_view(wine):
+    run = wine.run("02-region-pointers-broken", "distinct")
+    check_well_formed(run)
+    w0 = hexes(run.workers[0]["bases"])[0]
+    faulting = [w for w in run.workers if w["fault_address"]]
+    assert faulting, explain(run, "at least one worker faulting with a fault address")
+    for w in faulting:
+        assert w["signal"] == "EXCEPTION_ACCESS_VIOLATION", explain(run, "an access violation")
+        assert w0 <= int(w["fault_address"], 16) < w0 + run.region_size, explain(
+            run, f"worker {w['index']}'s fault inside worker 0's view")
+
+
+def test_selftest_pass(wine):
+    run = wine.run("00-selftest-pass", "double")
+    check_well_formed(run)
+    assert run.returncode == EXIT_PASS and all(w["outcome"] == "PASS" for w in run.workers), explain(run)
+
+
+def test_selftest_fail(wine):
+    run = wine.run("00-selftest-fail", "distinct", procs=2)
+    check_well_formed(run)
+    assert run.returncode == EXIT_FAIL, explain(run)
+    assert all(w["outcome"] == "FAIL" and "on purpose" in w["message"] for w in run.workers), explain(run)
+
+
+def test_selftest_segv_reports_the_exact_address(wine):
+    run = wine.run("00-selftest-segv", "distinct", procs=3)
+    check_well_formed(run)
+    assert run.returncode == EXIT_FAIL, explain(run)
+    for w in run.workers:
+        end = hexes(w["bases"])[0] + run.region_size
+        assert w["outcome"] == "SIGNALED" and w["signal"] == "EXCEPTION_ACCESS_VIOLATION", explain(
+            run, f"worker {w['index']} SIGNALED with EXCEPTION_ACCESS_VIOLATION")
+        assert w["fault_address"] and int(w["fault_address"], 16) == end, explain(
+            run, f"worker {w['index']}'s fault address exactly base + size = {end:#x}")
+
+
+def test_selftest_hang_is_killed(wine):
+    run = wine.run("00-selftest-hang", "distinct", procs=2, timeout_ms=1000)
+    check_well_formed(run)
+    assert run.returncode == EXIT_FAIL and all(w["outcome"] == "HUNG" for w in run.workers), explain(
+        run, "every worker HUNG, killed with the job object")
+    assert not shmlab_exe_processes(), f"processes left: {shmlab_exe_processes()}"
+
+
+def test_selftest_exit_without_result(wine):
+    run = wine.run("00-selftest-exit", "distinct", procs=2)
+    check_well_formed(run)
+    assert run.returncode == EXIT_FAIL and all(w["outcome"] == "FAIL" for w in run.workers), explain(run)
+
+
+def test_fork_is_refused(wine):
+    run = wine.invoke(["run", "00-selftest-pass", "--strategy", "fork"])
+    assert run.returncode == EXIT_USAGE, explain(run, "exit 2: no fork on Windows")
+    assert "fork" in run.stderr and "Windows" in run.stderr, explain(run, "a message that says why")

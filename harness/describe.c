@@ -1,0 +1,92 @@
+/*
+ * What a run's facts mean, in words both reports use (the POSIX reports in
+ * report.c, the Win32 ones in win32/report_win32.c): the names of
+ * strategies, outcomes and results, what the lesson predicts, where a fault
+ * address lies and the command that replays a run. Portable C: no system
+ * headers beyond the standard library.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+const char *
+strategy_name(enum strategy s)
+{
+	static const char *names[] = { "distinct", "double", "fork", "same", "kernel" };
+	return s < NSTRATEGIES ? names[s] : "?";
+}
+
+const char *
+outcome_name(enum outcome o)
+{
+	static const char *names[] = { "PENDING", "PASS", "FAIL", "SIGNALED", "HUNG" };
+	return names[o];
+}
+
+const char *
+result_name(enum result x)
+{
+	static const char *names[] = { "PASS", "FAIL", "SKIP", "ERROR" };
+	return names[x];
+}
+
+const char *
+expectation(const struct run *r)
+{
+	if (r->sc->passes_under & ONLY(r->strategy))
+		return "pass";
+	if ((r->sc->caught_under & ONLY(r->strategy)) && r->procs >= 2)
+		return "caught";
+	return "depends";
+}
+
+void
+where_is(const struct run *r, int i, char *buf, size_t len)
+{
+	uintptr_t a = r->w[i].fault;
+
+	for (int j = 0; j < r->procs; j++)
+		for (int v = 0; v < r->w[j].nviews; v++) {
+			uintptr_t b = r->w[j].base[v];
+			if (a < b || a - b >= r->sc->region_size)
+				continue;
+			if (j == i && v == 0 && r->w[i].nviews == 2)
+				snprintf(buf, len, "inside this worker's other view (view 0, fenced) at offset %#llx: "
+				    "a raw pointer written through that view", (unsigned long long)(a - b));
+			else if (j == i)
+				snprintf(buf, len, "inside this worker's own view at offset %#llx", (unsigned long long)(a - b));
+			else
+				snprintf(buf, len, "inside worker %d's view at offset %#llx: an address that only means "
+				    "something in worker %d", j, (unsigned long long)(a - b), j);
+			return;
+		}
+	for (int v = 0; v < r->w[i].nviews; v++) {
+		uintptr_t end = r->w[i].base[v] + r->sc->region_size;
+		if (a >= end && a - end < ((uintptr_t)1 << 30)) {
+			snprintf(buf, len, "%#llx bytes past the end of this worker's view: an offset beyond the region",
+			    (unsigned long long)(a - end));
+			return;
+		}
+	}
+	for (int j = 0; j < r->procs; j++)
+		if (a >= r->w[j].heap[0] && a < r->w[j].heap[1]) {
+			snprintf(buf, len, "inside worker %d's heap: private memory that no other process can see", j);
+			return;
+		}
+	if (a < 65536)
+		snprintf(buf, len, "near address 0: a NULL or tiny pointer");
+	else
+		snprintf(buf, len, "outside every view of the region: memory private to some process");
+}
+
+void
+replay_line(char *buf, size_t len, const struct run *r, const char *argv0)
+{
+	int n = snprintf(buf, len, "%s run %s --procs %d --strategy %s --seed %" PRIu64, argv0,
+	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
+
+	if ((r->sc->flags & CONTRACT) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " --impl %s", r->impl);
+}

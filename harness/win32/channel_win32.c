@@ -1,0 +1,90 @@
+// Messages between the Win32 harness and a worker (see channel_win32.h).
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "channel_win32.h"
+
+int
+chan_pair(HANDLE *server, HANDLE *client)
+{
+	static LONG serial;
+	SECURITY_ATTRIBUTES inherit = { sizeof inherit, NULL, TRUE };
+	DWORD mode = PIPE_READMODE_MESSAGE;
+	char name[96];
+
+	snprintf(name, sizeof name, "\\\\.\\pipe\\shmlab-%lu-%ld-%llx", (unsigned long)GetCurrentProcessId(),
+	    (long)InterlockedIncrement(&serial), (unsigned long long)GetTickCount64());
+	*server = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+	    PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+	    1, CHAN_MSG_MAX, CHAN_MSG_MAX, 0, NULL);
+	if (*server == INVALID_HANDLE_VALUE)
+		return -1;
+	*client = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, &inherit, OPEN_EXISTING,
+	    FILE_FLAG_OVERLAPPED, NULL);
+	if (*client == INVALID_HANDLE_VALUE || !SetNamedPipeHandleState(*client, &mode, NULL, NULL)) {
+		DWORD error = GetLastError();
+		if (*client != INVALID_HANDLE_VALUE)
+			CloseHandle(*client);
+		CloseHandle(*server);
+		SetLastError(error);
+		return -1;
+	}
+	return 0;
+}
+
+// Waits for one overlapped operation on h, at most timeout_ms; cancels it on
+// timeout. Returns the bytes moved, or -1.
+static int
+finish(HANDLE h, OVERLAPPED *ov, BOOL started, int timeout_ms)
+{
+	DWORD n = 0;
+
+	if (!started && GetLastError() != ERROR_IO_PENDING)
+		return -1;
+	if (WaitForSingleObject(ov->hEvent, (DWORD)timeout_ms) != WAIT_OBJECT_0) {
+		CancelIo(h);
+		GetOverlappedResult(h, ov, &n, TRUE);   // the cancel completes at once
+		SetLastError(ERROR_TIMEOUT);
+		return -1;
+	}
+	return GetOverlappedResult(h, ov, &n, FALSE) ? (int)n : -1;
+}
+
+int
+chan_send(HANDLE h, const char *fmt, ...)
+{
+	char msg[CHAN_MSG_MAX];
+	OVERLAPPED ov = { 0 };
+	va_list ap;
+	int n, sent;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof msg)
+		n = sizeof msg - 1;     // a long message is cut, never split
+	if ((ov.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL)
+		return -1;
+	sent = finish(h, &ov, WriteFile(h, msg, (DWORD)n, NULL, &ov), 5000);
+	CloseHandle(ov.hEvent);
+	return sent == n ? 0 : -1;
+}
+
+int
+chan_recv(HANDLE h, char *buf, size_t len, int timeout_ms)
+{
+	OVERLAPPED ov = { 0 };
+	int n;
+
+	if ((ov.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL)
+		return -1;
+	n = finish(h, &ov, ReadFile(h, buf, (DWORD)len - 1, NULL, &ov), timeout_ms);
+	CloseHandle(ov.hEvent);
+	if (n < 0 && GetLastError() == ERROR_BROKEN_PIPE)
+		n = 0;
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}

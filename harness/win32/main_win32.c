@@ -1,0 +1,187 @@
+/*
+ * shmlab-harness.exe: the Win32 harness, with the command line of ../main.c.
+ *
+ *   shmlab-harness list [--json]
+ *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
+ *                      [--timeout-ms T] [--json FILE] [--quiet]
+ *
+ * The strategies are POSIX's but `fork`, which Windows does not have: asking
+ * for it is a usage error (exit 2) that says so. Bases are multiples of
+ * 64 KiB, the only places Windows maps a view. Exit status: 0 the run
+ * passed, 1 it failed, 2 bad usage or the harness could not do its job, 77
+ * skipped (lab 01's 32-bit worker is not built on this track).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <windows.h>
+#include <bcrypt.h>
+
+#include "report_win32.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIP = 77 };
+#define VIEW_ALIGN 65536u       // Windows' allocation granularity
+
+static const char *progname = "shmlab-harness";
+
+static const char usage[] =
+    "usage: shmlab-harness list [--json]\n"
+    "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
+    "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n";
+
+static int
+parse_strategy(const char *s, enum strategy *out)
+{
+	for (int i = 0; i < NSTRATEGIES; i++)
+		if (strcmp(s, strategy_name((enum strategy)i)) == 0) {
+			*out = (enum strategy)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+parse_number(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *s == '-' || *end || end == s || *out > max ? -1 : 0;
+}
+
+// The worker executable lives beside this one.
+static void
+find_worker(struct run *r)
+{
+	static char w64[MAX_PATH + 32];
+	char self[MAX_PATH];
+	DWORD n = GetModuleFileNameA(NULL, self, sizeof self);
+	char *slash;
+
+	self[n < sizeof self ? n : 0] = '\0';
+	slash = strrchr(self, '\\');
+	if (slash)
+		slash[1] = '\0';
+	snprintf(w64, sizeof w64, "%sshmlab-worker.exe", self);
+	r->worker64 = w64;
+	r->worker32 = NULL;
+}
+
+struct outputs { const char *json; int quiet; };
+
+static int
+parse_run(int argc, char **argv, struct run *r, struct outputs *o)
+{
+	static const struct option opts[] = {
+		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
+		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' }, { 0, 0, 0, 0 },
+	};
+	uint64_t n, seed;
+	int c, have_seed = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_number(optarg, MAX_PROCS, &n) < 0 || n < 1)
+				return fprintf(stderr, "shmlab-harness: --procs takes 1 to %d\n", MAX_PROCS), -1;
+			r->procs = (int)n;
+			break;
+		case 's':
+			if (parse_strategy(optarg, &r->strategy) < 0)
+				return fprintf(stderr, "shmlab-harness: no strategy '%s'\n", optarg), -1;
+			if (r->strategy == FORK)
+				return fprintf(stderr, "shmlab-harness: no `fork` on Windows: a process cannot copy "
+				    "itself there, so every worker is started with CreateProcess; use distinct, "
+				    "double, same or kernel\n"), -1;
+			break;
+		case 'k':
+			if (parse_number(optarg, UINT32_MAX, &seed) < 0)
+				return fprintf(stderr, "shmlab-harness: --seed takes 0 to %u\n", UINT32_MAX), -1;
+			r->seed = seed;
+			have_seed = 1;
+			break;
+		case 't':
+			if (parse_number(optarg, 600000, &n) < 0 || n < 100)
+				return fprintf(stderr, "shmlab-harness: --timeout-ms takes 100 to 600000\n"), -1;
+			r->timeout_ms = (int)n;
+			break;
+		case 'j': o->json = optarg; break;
+		case 'q': o->quiet = 1; break;
+		default:
+			return fprintf(stderr, "shmlab-harness: bad option '%s'\n%s", argv[optind - 1], usage), -1;
+		}
+	}
+	if (optind != argc - 1)
+		return fprintf(stderr, "%s", usage), -1;
+	if ((r->sc = scenario_find(argv[optind])) == NULL)
+		return fprintf(stderr, "shmlab-harness: no scenario '%s' (see: shmlab-harness list)\n", argv[optind]), -1;
+	if (!have_seed && BCRYPT_SUCCESS(BCryptGenRandom(NULL, (PUCHAR)&seed, sizeof seed,
+	    BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+		r->seed = seed & UINT32_MAX;
+	return 0;
+}
+
+static int
+skip(const struct run *r, const struct outputs *o, const char *why)
+{
+	if (o->json && report_json_win32(o->json, r, progname, why) < 0)
+		fprintf(stderr, "shmlab-harness: cannot write %s\n", o->json);
+	printf("%s  strategy %s: SKIP: %s\n", r->sc->name, strategy_name(r->strategy), why);
+	return EXIT_SKIP;
+}
+
+static int
+run(int argc, char **argv)
+{
+	static struct run r = { .procs = 2, .strategy = DISTINCT, .timeout_ms = 10000 };
+	struct outputs o = { 0 };
+	char why[160];
+
+	if (parse_run(argc, argv, &r, &o) < 0)
+		return EXIT_USAGE;
+	find_worker(&r);
+	if (GetFileAttributesA(r.worker64) == INVALID_FILE_ATTRIBUTES) {
+		fprintf(stderr, "shmlab-harness: cannot find the worker program %s: build it\n", r.worker64);
+		return EXIT_USAGE;
+	}
+	if ((r.sc->flags & MIXED_ABI) && r.procs > 1)
+		return skip(&r, &o, "needs a 32-bit Windows worker, which runs only under a Wine with 32-bit "
+		    "support (Debian: wine32), not built on this track");
+	if (choose_addresses_aligned(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size, 0,
+	    VIEW_ALIGN, why, sizeof why) < 0) {
+		fprintf(stderr, "shmlab-harness: %s\n", why);
+		return EXIT_USAGE;
+	}
+	fflush(stdout);
+	supervise(&r);
+	if (!o.quiet)
+		report_text_win32(stdout, &r, progname);
+	if (o.json && report_json_win32(o.json, &r, progname, NULL) < 0)
+		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.json);
+	if (r.result == RESULT_ERROR)
+		fprintf(stderr, "shmlab-harness: %s\n", r.problem);
+	return r.result == RESULT_PASS ? 0 : r.result == RESULT_ERROR ? EXIT_USAGE : EXIT_FAILED;
+}
+
+int
+main(int argc, char **argv)
+{
+	progname = argv[0];
+	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		for (const struct scenario *const *p = scenarios; *p; p++)
+			printf("%s\n", (*p)->name);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "list") == 0 && strcmp(argv[2], "--json") == 0)
+		return list_json_win32(stdout), 0;
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return run(argc - 1, argv + 1);
+	fprintf(stderr, "%s", usage);
+	return EXIT_USAGE;
+}

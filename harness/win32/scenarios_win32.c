@@ -1,0 +1,48 @@
+// The table of the Win32 harness: the scenarios it can run, in lab order.
+// The contract's scenarios are not here: they reach the library under test
+// through dlopen (--impl), which this track does not have.
+//
+// Lab 01's two scenarios are listed but SKIP with two or more workers: their
+// lesson needs a 32-bit reader, here a 32-bit Windows worker, which runs only
+// under a Wine with 32-bit support (wine32), not built here.
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario.h"
+
+extern const struct scenario
+    selftest_pass, selftest_fail, selftest_segv, selftest_hang, selftest_exit,
+    lab01_layout_broken, lab01_layout_fixed,
+    lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed,
+    lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
+    lab03_checked_offset_fixed;
+
+const struct scenario *const scenarios[] = {
+	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
+	&lab01_layout_broken, &lab01_layout_fixed,
+	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed,
+	&lab03_offsets_fixed, &lab03_self_relative_fixed, &lab03_unchecked_offset_broken,
+	&lab03_checked_offset_fixed,
+	NULL,
+};
+
+const struct scenario *
+scenario_find(const char *name)
+{
+	for (const struct scenario *const *p = scenarios; *p; p++)
+		if (strcmp((*p)->name, name) == 0)
+			return *p;
+	return NULL;
+}
+
+int
+fail(struct worker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->message, sizeof w->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
