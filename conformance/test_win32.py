@@ -14,7 +14,8 @@ selected (-m win32): listing the Win32 scenarios needs Wine.
 
 The leftover check here replaces conftest's: Wine starts its processes
 detached (they become pytest's children, reaped here), so what must be gone
-after every test is any shmlab .exe process and any /dev/shm entry.
+after every test is any shmlab .exe process and any /dev/shm entry named
+after one of the test's regions.
 """
 import json
 import os
@@ -161,12 +162,14 @@ def wine(pytestconfig):
 
 
 _ctx = None
+_ctx_regions = []      # the region names (Local\\shmlab-...) of the current test's runs
 
 
 @pytest.fixture(autouse=True)
 def no_leftovers(request, tmp_path):
     """This module's leftover check (it replaces conftest's): after every
-    test, no shmlab .exe process alive and no new /dev/shm entry."""
+    test, no shmlab .exe process alive and no new /dev/shm entry named after
+    one of its regions."""
     global _ctx
     shm_before = conftest.snapshot()["shm"]
     _ctx = _TestContext(request.node.nodeid, conftest.session_seed(request.config), tmp_path)
@@ -176,7 +179,11 @@ def no_leftovers(request, tmp_path):
         _ctx = None
     reap_children()
     left = shmlab_exe_processes()
-    shm = conftest.snapshot()["shm"] - shm_before
+    # Only entries named after this test's own regions: POSIX runs beside
+    # this session (ctest -j) make and remove /dev/shm/shmlab-* entries too.
+    ours = {n.split("\\", 1)[-1] for n in _ctx_regions}
+    _ctx_regions.clear()
+    shm = {n for n in conftest.snapshot()["shm"] - shm_before if n in ours}
     for pid in left:
         try:
             os.kill(pid, 9)
@@ -214,6 +221,7 @@ class Wine:
         report = None
         if json_path is not None and pathlib.Path(json_path).exists():
             report = json.loads(pathlib.Path(json_path).read_text())
+            _ctx_regions.append((report.get("region") or {}).get("name") or "")
         run = Run(cmd, proc.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
                   report, json_path, time.monotonic() - start, timed_out, seed, ctx, wrapped=True)
         if timed_out:
@@ -274,7 +282,8 @@ def test_list_is_the_win32_table(wine, pytestconfig):
     meta = win32_table(pytestconfig)
     assert isinstance(meta, dict), meta
     assert not any(m["contract"] for m in meta.values()), "the Win32 table has no dlopen, so no contract scenario"
-    for needed in ("00-selftest-segv", "00-selftest-hang", "02-region-pointers-broken", "03-offsets-fixed"):
+    for needed in ("00-selftest-segv", "00-selftest-hang", "02-region-pointers-broken", "03-offsets-fixed",
+                   "04-raw-handle-broken", "04-duplicate-handle-fixed"):
         assert needed in meta, f"{needed} is missing from the Win32 table: {list(meta)}"
 
 
@@ -309,6 +318,18 @@ def test_region_pointers_fault_in_worker0_view(wine):
         assert w["signal"] == "EXCEPTION_ACCESS_VIOLATION", explain(run, "an access violation")
         assert w0 <= int(w["fault_address"], 16) < w0 + run.region_size, explain(
             run, f"worker {w['index']}'s fault inside worker 0's view")
+
+
+@pytest.mark.lab04
+def test_raw_handle_says_what_the_value_named(wine):
+    run = wine.run("04-raw-handle-broken", "distinct")
+    check_well_formed(run)
+    readers = run.workers[1:]
+    assert run.result == "FAIL" and run.workers[0]["outcome"] == "PASS", explain(run)
+    for w in readers:
+        assert w["outcome"] == "FAIL" and (
+            "is another section" in w["message"] or "is not a section" in w["message"]), explain(
+            run, f"worker {w['index']} FAIL, saying whether the value named another section or nothing")
 
 
 def test_selftest_pass(wine):

@@ -1,6 +1,8 @@
 // The table of the Win32 harness: the scenarios it can run, in lab order.
 // The contract's scenarios are not here: they reach the library under test
-// through dlopen (--impl), which this track does not have.
+// through dlopen (--impl), which this track does not have. Lab 04's are
+// the Win32 half of that lab (labs/04-handles/win32_*.c): HANDLEs, not
+// descriptors.
 //
 // Lab 01's two scenarios are listed but SKIP with two or more workers: their
 // lesson needs a 32-bit reader, here a 32-bit Windows worker, which runs only
@@ -16,7 +18,9 @@ extern const struct scenario
     lab01_layout_broken, lab01_layout_fixed,
     lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed,
     lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
-    lab03_checked_offset_fixed;
+    lab03_checked_offset_fixed,
+    lab04_raw_handle_broken, lab04_duplicate_handle_fixed, lab04_duplicate_read_only_fixed,
+    lab04_duplicate_close_fixed;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
@@ -24,6 +28,8 @@ const struct scenario *const scenarios[] = {
 	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed,
 	&lab03_offsets_fixed, &lab03_self_relative_fixed, &lab03_unchecked_offset_broken,
 	&lab03_checked_offset_fixed,
+	&lab04_raw_handle_broken, &lab04_duplicate_handle_fixed, &lab04_duplicate_read_only_fixed,
+	&lab04_duplicate_close_fixed,
 	NULL,
 };
 
