@@ -18,6 +18,15 @@ static const struct { const char *name; size_t at; } functions[] = {
 	SLOT(shmlab_heap_init, heap_init), SLOT(shmlab_alloc, alloc), SLOT(shmlab_free, free),
 };
 
+// The functions of each optional feature set: a library exports them only if
+// its shmlab_features() declares the set.
+#define FEATURE(bit, set, name, field) { bit, set, #name, offsetof(struct impl, field) }
+static const struct { unsigned feature; const char *set, *name; size_t at; } optional[] = {
+	FEATURE(SHMLAB_FEATURE_HANDLES, "handles", shmlab_handle_give, handle_give),
+	FEATURE(SHMLAB_FEATURE_HANDLES, "handles", shmlab_handle_take, handle_take),
+	FEATURE(SHMLAB_FEATURE_HANDLES, "handles", shmlab_handle_settle, handle_settle),
+};
+
 int
 impl_load(struct impl *im, const char *path, char *why, size_t len)
 {
@@ -51,6 +60,18 @@ impl_load(struct impl *im, const char *path, char *why, size_t len)
 			return -1;
 		}
 		memcpy((char *)im + functions[i].at, &f, sizeof f);
+	}
+	for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
+		void *f;
+
+		if (!(im->features & optional[i].feature))
+			continue;
+		if ((f = dlsym(lib, optional[i].name)) == NULL) {
+			snprintf(why, len, "%s declares the %s feature set in shmlab_features() but does "
+			    "not export %s", path, optional[i].set, optional[i].name);
+			return -1;
+		}
+		memcpy((char *)im + optional[i].at, &f, sizeof f);
 	}
 	return 0;      // the library stays loaded for the life of the process
 }

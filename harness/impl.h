@@ -31,11 +31,17 @@ struct impl {
 	int (*heap_init)(const struct shmlab_view *, shmlab_off, uint64_t);
 	int (*alloc)(const struct shmlab_view *, uint64_t, uint64_t, shmlab_off *);
 	int (*free)(const struct shmlab_view *, shmlab_off);
+	// SHMLAB_FEATURE_HANDLES: looked up only when the library declares it,
+	// NULL otherwise (a scenario that needs them is never run then).
+	int (*handle_give)(const struct shmlab_view *, shmlab_off, int, unsigned);
+	int (*handle_take)(const struct shmlab_view *, shmlab_off, int, int *);
+	int (*handle_settle)(const struct shmlab_view *, shmlab_off, int);
 };
 
 // Loads the library at path and fills im. Returns 0, or -1 with the reason
-// (the library cannot be loaded, lacks a function, or implements another
-// major version of the contract) in why.
+// (the library cannot be loaded, lacks a function of the core or of a
+// feature set it declares, or implements another major version of the
+// contract) in why.
 int impl_load(struct impl *im, const char *path, char *why, size_t len);
 
 #endif

@@ -17,7 +17,8 @@ extern const struct scenario
     contract_offset_bounds, contract_null, contract_offset_list, contract_relptr_list, contract_root,
     contract_alloc_basic, contract_alloc_concurrent,
     lab04_raw_fd_broken, lab04_scm_rights_fixed, lab04_pidfd_getfd_fixed,
-    lab04_exec_cloexec_broken, lab04_exec_inherit_fixed;
+    lab04_exec_cloexec_broken, lab04_exec_inherit_fixed,
+    contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
@@ -30,6 +31,7 @@ const struct scenario *const scenarios[] = {
 	&contract_alloc_basic, &contract_alloc_concurrent,
 	&lab04_raw_fd_broken, &lab04_scm_rights_fixed, &lab04_pidfd_getfd_fixed,
 	&lab04_exec_cloexec_broken, &lab04_exec_inherit_fixed,
+	&contract_handle_give_take, &contract_handle_no_leak, &contract_handle_access, &contract_handle_move,
 	NULL,
 };
 

@@ -1,4 +1,6 @@
-// The reference implements version 1.0 of the contract, core only so far.
+// The reference implements version 1.1 of the contract: the core, and on
+// POSIX the handles feature set (handles.c). Its Win32 build has no handles
+// yet, so it declares none there.
 #include "shmlab/contract.h"
 
 int
@@ -10,5 +12,9 @@ shmlab_contract_version(void)
 unsigned
 shmlab_features(void)
 {
+#ifdef _WIN32
 	return 0;
+#else
+	return SHMLAB_FEATURE_HANDLES;
+#endif
 }

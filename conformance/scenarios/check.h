@@ -20,6 +20,7 @@
 #pragma GCC poison shmlab_region_close shmlab_region_unlink shmlab_off_to_ptr shmlab_ptr_to_off
 #pragma GCC poison shmlab_rel_set shmlab_rel_get shmlab_format shmlab_check shmlab_root_set
 #pragma GCC poison shmlab_root_get shmlab_heap_init shmlab_alloc shmlab_free shmlab_heap_check
+#pragma GCC poison shmlab_handle_give shmlab_handle_take shmlab_handle_settle
 
 #define MiB (UINT64_C(1) << 20)
 

@@ -6,5 +6,6 @@
 #include "shmlab/relptr.h"
 #include "shmlab/root.h"
 #include "shmlab/alloc.h"
+#include "shmlab/handles.h"
 #include "shmlab/contract.h"
 #endif

@@ -11,9 +11,10 @@
 #define SHMLAB_CONTRACT_H
 
 #define SHMLAB_CONTRACT_MAJOR 1
-#define SHMLAB_CONTRACT_MINOR 0
+#define SHMLAB_CONTRACT_MINOR 1
 
-// Optional feature sets, beyond the core every implementation has.
+// Optional feature sets, beyond the core every implementation has. A library
+// that declares one exports its functions too (handles.h for HANDLES).
 enum shmlab_feature {
 	SHMLAB_FEATURE_HANDLES    = 1,  // passing handles and descriptors (lab 04)
 	SHMLAB_FEATURE_GLOBAL_IDS = 2,  // process-independent ids (lab 05)
