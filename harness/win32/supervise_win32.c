@@ -61,6 +61,24 @@ problem(struct run *r, const char *what)
 	snprintf(r->problem + n, sizeof r->problem - n, "%s%s", n ? "; " : "", what);
 }
 
+
+// CreateProcess, tried again a few times when Wine's server answers
+// ERROR_INTERNAL_ERROR, which it does now and then while several Wine
+// programs start processes at once; any other error is final.
+static BOOL
+create_process(const char *exe, char *cmd, STARTUPINFOA *si, PROCESS_INFORMATION *pi)
+{
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if (CreateProcessA(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED | DETACHED_PROCESS,
+		    NULL, NULL, si, pi))
+			return TRUE;
+		if (GetLastError() != ERROR_INTERNAL_ERROR)
+			return FALSE;
+		Sleep(20u << attempt);      // 20 .. 320 ms: bounded, well inside a run's deadline
+	}
+	return FALSE;
+}
+
 static void
 close_chan(struct run *r, int i)
 {
@@ -240,8 +258,7 @@ start(struct run *r, int i)
 	append_arg(cmd, sizeof cmd, r->region);
 	// The client end is the only inheritable handle while this worker starts:
 	// the previous worker's was closed below before this one was made.
-	if (!CreateProcessA(r->worker64, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED | DETACHED_PROCESS,
-	    NULL, NULL, &si, &pi)) {
+	if (!create_process(r->worker64, cmd, &si, &pi)) {
 		snprintf(arg, sizeof arg, "cannot start %s (error %lu)", r->worker64, (unsigned long)GetLastError());
 		snprintf(r->w[i].message, sizeof r->w[i].message, "%s", arg);
 		r->harness_fault = 1;
