@@ -27,6 +27,25 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIP = 77 };
 
 static const char *progname = "shmlab-harness";
 
+// How to run this program again, for replay lines: under Wine, a path on the
+// Z: drive is the Unix path, run with `wine`, so the line works in a shell.
+static const char *
+replay_name(const char *argv0)
+{
+	static char unix_cmd[MAX_PATH + 8];
+	HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+	size_t n = 0;
+
+	if (ntdll == NULL || GetProcAddress(ntdll, "wine_get_version") == NULL
+	    || (argv0[0] != 'Z' && argv0[0] != 'z') || argv0[1] != ':')
+		return argv0;
+	n = (size_t)snprintf(unix_cmd, sizeof unix_cmd, "wine %s", argv0 + 2);
+	for (size_t i = 5; i < n && i < sizeof unix_cmd; i++)
+		if (unix_cmd[i] == '\\')
+			unix_cmd[i] = '/';
+	return unix_cmd;
+}
+
 static const char usage[] =
     "usage: shmlab-harness list [--json]\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
@@ -171,7 +190,7 @@ run(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	progname = argv[0];
+	progname = replay_name(argv[0]);
 	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
 		for (const struct scenario *const *p = scenarios; *p; p++)
