@@ -95,7 +95,7 @@ class Mutant:
         if self.replaces and not (REPO / self.replaces).is_file():
             self.problems.append(f"it replaces {self.replaces}, which does not exist")
 
-    def library(self, build):
+    def shared_object(self, build):
         return build / "mutants" / f"libmutant-{self.name}.so"
 
 
@@ -256,8 +256,8 @@ def test_mutant_is_well_formed(mutant, contract_scenarios, build):
     if mutant.scenario and mutant.scenario not in contract_scenarios:
         problems.append(f"it names {mutant.scenario}, which is not a contract scenario of the harness "
                         f"(`shmlab-harness list` has: {', '.join(sorted(contract_scenarios)) or 'none'})")
-    if not mutant.library(build).is_file():
-        problems.append(f"{mutant.library(build)} was not built (cmake --build {build})")
+    if not mutant.shared_object(build).is_file():
+        problems.append(f"{mutant.shared_object(build)} was not built (cmake --build {build})")
     if problems:
         pytest.fail(f"mutant {mutant.name} ({mutant.path}):\n  - " + "\n  - ".join(problems), pytrace=False)
 
@@ -278,7 +278,7 @@ def test_mutant_is_killed(harness, build, contract_scenarios, mutant, strategy):
         results[strategy] = (verdict, detail)
         pytest.fail(message, pytrace=False)
 
-    library = mutant.library(build)
+    library = mutant.shared_object(build)
     if mutant.problems:
         give_up("malformed", "see test_mutant_is_well_formed",
                 f"mutant {mutant.name} has a malformed header (test_mutant_is_well_formed says how)")
