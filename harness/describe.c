@@ -2,11 +2,14 @@
  * What a run's facts mean, in words both reports use (the POSIX reports in
  * report.c, the Win32 ones in win32/report_win32.c): the names of
  * strategies, outcomes and results, what the lesson predicts, where a fault
- * address lies and the command that replays a run. Portable C: no system
+ * address lies and the command that replays a run; and the command-line
+ * words both harnesses parse. Portable C: no system
  * headers beyond the standard library.
  */
 #include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -16,6 +19,27 @@ strategy_name(enum strategy s)
 {
 	static const char *names[] = { "distinct", "double", "fork", "same", "kernel" };
 	return s < NSTRATEGIES ? names[s] : "?";
+}
+
+int
+parse_strategy(const char *s, enum strategy *out)
+{
+	for (int i = 0; i < NSTRATEGIES; i++)
+		if (strcmp(s, strategy_name((enum strategy)i)) == 0) {
+			*out = (enum strategy)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+parse_number(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *s == '-' || *end || end == s || *out > max ? -1 : 0;
 }
 
 const char *

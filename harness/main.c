@@ -109,27 +109,6 @@ list_json(void)
 	json_object_put(all);
 }
 
-static int
-parse_strategy(const char *s, enum strategy *out)
-{
-	for (int i = 0; i < NSTRATEGIES; i++)
-		if (strcmp(s, strategy_name((enum strategy)i)) == 0) {
-			*out = (enum strategy)i;
-			return 0;
-		}
-	return -1;
-}
-
-static int
-parse_number(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *s == '-' || *end || end == s || *out > max ? -1 : 0;
-}
-
 // The worker executables live beside this one.
 static void
 find_workers(struct run *r)

@@ -52,6 +52,11 @@ struct run {
 void supervise(struct run *r);
 
 const char *strategy_name(enum strategy s);
+
+// Command-line words: a strategy by its name, a number from 0 to max (no
+// sign, no trailing text). Each returns 0, or -1 if s is not one.
+int parse_strategy(const char *s, enum strategy *out);
+int parse_number(const char *s, uint64_t max, uint64_t *out);
 const char *outcome_name(enum outcome o);
 const char *result_name(enum result x);
 

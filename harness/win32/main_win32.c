@@ -51,27 +51,6 @@ static const char usage[] =
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n";
 
-static int
-parse_strategy(const char *s, enum strategy *out)
-{
-	for (int i = 0; i < NSTRATEGIES; i++)
-		if (strcmp(s, strategy_name((enum strategy)i)) == 0) {
-			*out = (enum strategy)i;
-			return 0;
-		}
-	return -1;
-}
-
-static int
-parse_number(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *s == '-' || *end || end == s || *out > max ? -1 : 0;
-}
-
 // The worker executable lives beside this one.
 static void
 find_worker(struct run *r)
