@@ -9,7 +9,7 @@
  * for it is a usage error (exit 2) that says so. Bases are multiples of
  * 64 KiB, the only places Windows maps a view. Exit status: 0 the run
  * passed, 1 it failed, 2 bad usage or the harness could not do its job, 77
- * skipped (lab 01's 32-bit worker is not built on this track).
+ * skipped (lab 01 without a 32-bit worker that this system can run).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +21,7 @@
 #include <bcrypt.h>
 
 #include "report_win32.h"
+#include "supervise_win32.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIP = 77 };
 #define VIEW_ALIGN 65536u       // Windows' allocation granularity
@@ -51,11 +52,12 @@ static const char usage[] =
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n";
 
-// The worker executable lives beside this one.
+// The workers live beside this program: shmlab-worker.exe, and for lab 01
+// shmlab-worker32.exe, if it was built.
 static void
 find_worker(struct run *r)
 {
-	static char w64[MAX_PATH + 32];
+	static char w64[MAX_PATH + 32], w32[MAX_PATH + 32];
 	char self[MAX_PATH];
 	DWORD n = GetModuleFileNameA(NULL, self, sizeof self);
 	char *slash;
@@ -65,8 +67,22 @@ find_worker(struct run *r)
 	if (slash)
 		slash[1] = '\0';
 	snprintf(w64, sizeof w64, "%sshmlab-worker.exe", self);
+	snprintf(w32, sizeof w32, "%sshmlab-worker32.exe", self);
 	r->worker64 = w64;
-	r->worker32 = NULL;
+	r->worker32 = GetFileAttributesA(w32) == INVALID_FILE_ATTRIBUTES ? NULL : w32;
+}
+
+// Why a mixed-ABI run cannot have its 32-bit readers here, or NULL if it can.
+static const char *
+no_32bit_reader(const struct run *r)
+{
+	if (r->worker32 == NULL)
+		return "needs the 32-bit Windows worker, shmlab-worker32.exe, which was not built "
+		    "(no i686-w64-mingw32-gcc when CMake configured; Debian: gcc-mingw-w64-i686)";
+	if (pointer_bits_of(r->worker32, 15000) != 32)
+		return "needs a 32-bit Windows worker, and this Wine cannot run 32-bit programs "
+		    "(Debian: wine32, from the i386 architecture; see labs/01-values-and-structs/README.md)";
+	return NULL;
 }
 
 struct outputs { const char *json; int quiet; };
@@ -138,6 +154,7 @@ run(int argc, char **argv)
 {
 	static struct run r = { .procs = 2, .strategy = DISTINCT, .timeout_ms = 10000 };
 	struct outputs o = { 0 };
+	const char *not_here;
 	char why[160];
 
 	if (parse_run(argc, argv, &r, &o) < 0)
@@ -147,11 +164,11 @@ run(int argc, char **argv)
 		fprintf(stderr, "shmlab-harness: cannot find the worker program %s: build it\n", r.worker64);
 		return EXIT_USAGE;
 	}
-	if ((r.sc->flags & MIXED_ABI) && r.procs > 1)
-		return skip(&r, &o, "needs a 32-bit Windows worker, which runs only under a Wine with 32-bit "
-		    "support (Debian: wine32), not built on this track");
-	if (choose_addresses_aligned(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size, 0,
-	    VIEW_ALIGN, why, sizeof why) < 0) {
+	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && (not_here = no_32bit_reader(&r)) != NULL)
+		return skip(&r, &o, not_here);
+	// A 32-bit reader needs bases below 4 GiB: the low range, for everyone.
+	if (choose_addresses_aligned(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size,
+	    (r.sc->flags & MIXED_ABI) != 0, VIEW_ALIGN, why, sizeof why) < 0) {
 		fprintf(stderr, "shmlab-harness: %s\n", why);
 		return EXIT_USAGE;
 	}

@@ -4,9 +4,9 @@
 // the Win32 half of that lab (labs/04-handles/win32_*.c): HANDLEs, not
 // descriptors.
 //
-// Lab 01's two scenarios are listed but SKIP with two or more workers: their
-// lesson needs a 32-bit reader, here a 32-bit Windows worker, which runs only
-// under a Wine with 32-bit support (wine32), not built here.
+// Lab 01's two scenarios need 32-bit readers: shmlab-worker32.exe, the worker
+// built for i686, which Wine runs only with its 32-bit half (wine32). Without
+// it they SKIP with two or more workers, saying why.
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

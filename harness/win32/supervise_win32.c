@@ -30,6 +30,7 @@
 
 #include "channel_win32.h"
 #include "run.h"
+#include "supervise_win32.h"
 
 enum stage { MAPPED, PREPARED, FINISHED, VERIFIED, REAPED };
 
@@ -231,6 +232,7 @@ append_arg(char *cmd, size_t len, const char *arg)
 static void
 start(struct run *r, int i)
 {
+	const char *exe = (r->sc->flags & MIXED_ABI) && i % 2 ? r->worker32 : r->worker64;
 	char cmd[2048] = "", arg[128];
 	STARTUPINFOA si = { .cb = sizeof si };
 	PROCESS_INFORMATION pi;
@@ -242,7 +244,7 @@ start(struct run *r, int i)
 	}
 	sys[i].ov.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL);
 	r->w[i].chan = i;
-	append_arg(cmd, sizeof cmd, r->worker64);
+	append_arg(cmd, sizeof cmd, exe);
 	append_arg(cmd, sizeof cmd, r->sc->name);
 	// Numbers only from here to --region: no quoting needed.
 	snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
@@ -258,8 +260,8 @@ start(struct run *r, int i)
 	append_arg(cmd, sizeof cmd, r->region);
 	// The client end is the only inheritable handle while this worker starts:
 	// the previous worker's was closed below before this one was made.
-	if (!create_process(r->worker64, cmd, &si, &pi)) {
-		snprintf(arg, sizeof arg, "cannot start %s (error %lu)", r->worker64, (unsigned long)GetLastError());
+	if (!create_process(exe, cmd, &si, &pi)) {
+		snprintf(arg, sizeof arg, "cannot start %s (error %lu)", exe, (unsigned long)GetLastError());
 		snprintf(r->w[i].message, sizeof r->w[i].message, "%s", arg);
 		r->harness_fault = 1;
 		problem(r, "a worker could not be started");
@@ -277,6 +279,32 @@ start(struct run *r, int i)
 	sys[i].process = pi.hProcess;
 	r->w[i].pid = (pid_t)pi.dwProcessId;
 	start_read(r, i);
+}
+
+// The answer is the program's exit code. 64-bit Wine without its 32-bit half
+// starts a 32-bit program and lets it die at once with exit code 0, so only
+// 32 or 64 counts as an answer.
+int
+pointer_bits_of(const char *exe, int ms)
+{
+	char cmd[MAX_PATH + 16] = "";
+	STARTUPINFOA si = { .cb = sizeof si };
+	PROCESS_INFORMATION pi;
+	DWORD code = 0;
+
+	append_arg(cmd, sizeof cmd, exe);
+	append_arg(cmd, sizeof cmd, "--abi");
+	if (!create_process(exe, cmd, &si, &pi))
+		return 0;
+	ResumeThread(pi.hThread);
+	if (WaitForSingleObject(pi.hProcess, (DWORD)ms) != WAIT_OBJECT_0) {
+		TerminateProcess(pi.hProcess, 1);
+		WaitForSingleObject(pi.hProcess, INFINITE);     // a terminated process ends promptly
+	}
+	GetExitCodeProcess(pi.hProcess, &code);
+	CloseHandle(pi.hThread);
+	CloseHandle(pi.hProcess);
+	return code == 32 || code == 64 ? (int)code : 0;
 }
 
 static HANDLE

@@ -200,6 +200,8 @@ main(int argc, char **argv)
 {
 	struct job j = { 0 };
 
+	if (argc == 2 && strcmp(argv[1], "--abi") == 0)
+		return (int)sizeof(void *) * 8;        // the harness asks before a mixed-ABI run
 	if (parse(&j, argc, argv) < 0) {
 		fprintf(stderr, "shmlab worker: started with bad arguments; the harness starts workers\n");
 		return 2;
