@@ -295,7 +295,7 @@ def rule_marker(rule):
     return "rule_" + rule.replace("-", "_")
 
 
-ALL_LAB_MARKS = [pytest.mark.lab00, pytest.mark.lab01, pytest.mark.lab02, pytest.mark.lab03, pytest.mark.lab04]
+ALL_LAB_MARKS = [getattr(pytest.mark, f"lab{n:02d}") for n in range(7)]
 
 
 def _all_rule_marks(config):

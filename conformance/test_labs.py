@@ -2,6 +2,8 @@
 predicts (`expected` in the harness's report, cross-checked with
 `list --json`), and must be well-formed (bases as the strategy promises,
 nothing left over). The contract scenarios are test_contract.py's."""
+import shutil
+
 import pytest
 
 from conftest import all_bases, check_well_formed, explain, hexes
@@ -66,3 +68,41 @@ def test_region_pointers_fault_in_worker0_view(harness, scenarios):
         if w["index"] != 0:
             assert "worker 0's view" in w["fault_where"], explain(
                 run, f"worker {w['index']}'s fault_where to name worker 0's view")
+
+
+@pytest.mark.lab06
+def test_function_pointer_faults_in_worker0_program(harness, scenarios):
+    """A stored function pointer leads the other workers into the place where
+    worker 0 has its program and they have none: the harness says so."""
+    run = harness.run("06-function-pointer-broken", "distinct", procs=3)
+    check_well_formed(run, scenarios["06-function-pointer-broken"])
+    readers = run.workers[1:]
+    assert all(w["outcome"] == "SIGNALED" and "worker 0's program" in (w["fault_where"] or "") for w in readers), explain(
+        run, "every reader SIGNALED inside worker 0's program")
+
+
+@pytest.mark.lab06
+def test_other_build_calls_the_other_function(harness, scenarios):
+    """With randomization off both builds load at one address, and the pointer
+    to worker 0's square_area is circle_area in the other build: the wrong
+    code runs and returns a wrong answer, while the same build's readers
+    pass. That is the lesson's claim, so it is checked word for word."""
+    run = harness.run("06-other-build-broken", "distinct", procs=4)
+    check_well_formed(run, scenarios["06-other-build-broken"])
+    other, same = run.workers[1::2], run.workers[2::2]
+    assert all(w["outcome"] == "FAIL" and "is circle_area in this program" in w["message"] for w in other), explain(
+        run, "workers 1 and 3 (the other build) FAIL having called circle_area")
+    assert all(w["outcome"] == "PASS" for w in same), explain(run, "worker 2 (the same build) PASS")
+
+
+@pytest.mark.lab06
+def test_needs_aslr_refuses_to_pass_without_it(harness):
+    """Under setarch -R every process of one program loads at one address, so
+    the function pointer would work by accident: the harness must SKIP (77),
+    saying why, never PASS."""
+    setarch = shutil.which("setarch")
+    if setarch is None:
+        pytest.skip("no setarch (Debian: util-linux)")
+    run = harness.run("06-function-pointer-broken", "distinct", procs=2, wrapper=(setarch, "-R"), allow_skip=False)
+    assert run.returncode == 77 and run.result == "SKIP" and "randomization is off" in run["problem"], explain(
+        run, "SKIP (exit 77), saying that randomization is off")

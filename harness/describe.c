@@ -99,6 +99,12 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 			snprintf(buf, len, "inside worker %d's heap: private memory that no other process can see", j);
 			return;
 		}
+	for (int j = 0; j < r->procs; j++)
+		if (j != i && a >= r->w[j].program[0] && a < r->w[j].program[1]) {
+			snprintf(buf, len, "inside worker %d's program (its code and data): every process loads "
+			    "its program at an address of its own", j);
+			return;
+		}
 	if (a < 65536)
 		snprintf(buf, len, "near address 0: a NULL or tiny pointer");
 	else

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/personality.h>
 #include <unistd.h>
 
 #include "impl.h"
@@ -109,11 +110,29 @@ list_json(void)
 	json_object_put(all);
 }
 
+// True if a program exec'd by this one gets a random load address: the
+// kernel randomizes (proc(5): randomize_va_space) and this process's
+// personality does not turn it off (personality(2): ADDR_NO_RANDOMIZE,
+// which children inherit; setarch -R and gdb set it).
+static int
+aslr_is_on(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/randomize_va_space", "r");
+	int level = 2;
+
+	if (f) {
+		if (fscanf(f, "%d", &level) != 1)
+			level = 2;
+		fclose(f);
+	}
+	return level > 0 && !(personality(0xffffffff) & ADDR_NO_RANDOMIZE);
+}
+
 // The worker executables live beside this one.
 static void
 find_workers(struct run *r)
 {
-	static char w64[PATH_MAX + 32], w32[PATH_MAX + 32], lib[PATH_MAX + 32];
+	static char w64[PATH_MAX + 32], w32[PATH_MAX + 32], other[PATH_MAX + 32], lib[PATH_MAX + 32];
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	char *slash;
@@ -126,9 +145,11 @@ find_workers(struct run *r)
 		slash[1] = '\0';
 	snprintf(w64, sizeof w64, "%sshmlab-worker", self);
 	snprintf(w32, sizeof w32, "%sshmlab-worker-i386", self);
+	snprintf(other, sizeof other, "%sshmlab-worker-other", self);
 	snprintf(lib, sizeof lib, "%s../lib/libshmlab.so", self);
 	r->worker64 = w64;
 	r->worker32 = access(w32, X_OK) == 0 ? w32 : NULL;
+	r->worker_other = access(other, X_OK) == 0 ? other : NULL;
 	if (r->impl == NULL)
 		r->impl = getenv("SHMLAB_IMPL") && *getenv("SHMLAB_IMPL") ? getenv("SHMLAB_IMPL") : lib;
 }
@@ -249,6 +270,12 @@ run(int argc, char **argv)
 	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && r.worker32 == NULL)
 		return skip(&r, &o, "needs the 32-bit worker, which is built only where the compiler has "
 		    "32-bit libraries (Debian: gcc-multilib)");
+	if ((r.sc->flags & OTHER_BUILD) && r.worker_other == NULL)
+		return skip(&r, &o, "needs shmlab-worker-other, the second build of the worker: build it");
+	if ((r.sc->flags & NEEDS_ASLR) && !aslr_is_on())
+		return skip(&r, &o, "address randomization is off (kernel.randomize_va_space is 0, or the "
+		    "harness runs under setarch -R or a debugger), so one program loads at one address in "
+		    "every process and its function pointers would work by accident");
 	if (choose_addresses(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size,
 	    (r.sc->flags & MIXED_ABI) != 0, why, sizeof why) < 0) {
 		fprintf(stderr, "shmlab-harness: %s\n", why);

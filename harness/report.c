@@ -74,6 +74,9 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 
 	fprintf(out, "%s  strategy %s  procs %d  seed %" PRIu64 "\n", r->sc->name,
 	    strategy_name(r->strategy), r->procs, r->seed);
+	if ((r->sc->flags & OTHER_BUILD) && r->strategy != FORK)
+		fprintf(out, "  %srandomization off; odd workers run shmlab-worker-other, another build%s\n",
+		    paint("dim"), paint("off"));
 	for (int i = 0; i < r->procs; i++)
 		text_worker(out, r, i);
 	if (r->problem[0])

@@ -20,6 +20,7 @@ struct worker_record {
 	int nviews;                     // views the worker reported mapped
 	uintptr_t base[MAX_VIEWS];      // where the kernel put each view
 	uintptr_t heap[2];              // worker 0's heap after prepare, [start, end)
+	uintptr_t program[2];           // worker 0's program (code and data), [start, end)
 	int chan;                       // the harness's end; -1 once closed
 	int mapped, prepared, finished, verified, reaped, killed;
 	int status;                     // from waitpid, once reaped
@@ -37,6 +38,7 @@ struct run {
 	int procs;
 	int timeout_ms;
 	const char *worker64, *worker32;   // executables to exec
+	const char *worker_other;       // OTHER_BUILD: the other build of the worker
 	const char *impl;               // CONTRACT scenarios: the library under test
 	int impl_version;
 	struct placement plan;

@@ -45,6 +45,11 @@ enum scenario_flags {
 	MIXED_ABI = 1,  // odd-numbered workers are 32-bit (i386) processes
 	SELFTEST  = 2,  // checks the harness itself; the tour skips it
 	CONTRACT  = 4,  // tests the implementation loaded with --impl
+	OTHER_BUILD = 8,        // odd-numbered workers run shmlab-worker-other, another build
+	                        // of the same sources, and every worker runs with address
+	                        // randomization off, so both programs load at one address
+	NEEDS_ASLR = 16,        // SKIP when address randomization is off: one program would
+	                        // load at one address in every process
 };
 
 struct impl;

@@ -18,7 +18,8 @@ extern const struct scenario
     contract_alloc_basic, contract_alloc_concurrent,
     lab04_raw_fd_broken, lab04_scm_rights_fixed, lab04_pidfd_getfd_fixed,
     lab04_exec_cloexec_broken, lab04_exec_inherit_fixed,
-    contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move;
+    contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move,
+    lab06_function_pointer_broken, lab06_other_build_broken, lab06_vtable_broken, lab06_kind_tag_fixed;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
@@ -32,6 +33,7 @@ const struct scenario *const scenarios[] = {
 	&lab04_raw_fd_broken, &lab04_scm_rights_fixed, &lab04_pidfd_getfd_fixed,
 	&lab04_exec_cloexec_broken, &lab04_exec_inherit_fixed,
 	&contract_handle_give_take, &contract_handle_no_leak, &contract_handle_access, &contract_handle_move,
+	&lab06_function_pointer_broken, &lab06_other_build_broken, &lab06_vtable_broken, &lab06_kind_tag_fixed,
 	NULL,
 };
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -98,7 +99,7 @@ reap(struct run *r)
 static void
 heard(struct run *r, struct worker_record *w, const char *msg)
 {
-	unsigned long b0 = 0, b1 = 0, addr;
+	unsigned long b0 = 0, b1 = 0, p0 = 0, p1 = 0, addr;
 	long pid;
 	int abi, sig, n;
 
@@ -112,9 +113,11 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 		for (int k = 0; k < nstray; k++)
 			if (stray_pid[k] == w->pid)
 				note_exit(w, stray_status[k]);
-	} else if (sscanf(msg, "ok %lx %lx", &b0, &b1) == 2) {
+	} else if ((n = sscanf(msg, "ok %lx %lx %lx %lx", &b0, &b1, &p0, &p1)) >= 2) {
 		w->heap[0] = b0;
 		w->heap[1] = b1;
+		w->program[0] = n == 4 ? p0 : 0;
+		w->program[1] = n == 4 ? p1 : 0;
 		w->prepared = 1;
 	} else if (strcmp(msg, "pass") == 0) {
 		w->finished = 1;
@@ -225,7 +228,8 @@ start(struct run *r, int i, int *ends, int nends)
 {
 	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "";
 	int argc = 0, k = 0;
-	const char *exe = (r->sc->flags & MIXED_ABI) && i % 2 ? r->worker32 : r->worker64;
+	const char *exe = (r->sc->flags & MIXED_ABI) && i % 2 ? r->worker32
+	    : (r->sc->flags & OTHER_BUILD) && i % 2 ? r->worker_other : r->worker64;
 	sigset_t none;
 	pid_t pid;
 
@@ -258,6 +262,10 @@ start(struct run *r, int i, int *ends, int nends)
 		place_fds(ends, nends);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if ((r->sc->flags & OTHER_BUILD) && personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0) {
+			dprintf(3, "nostart cannot turn address randomization off: personality: %s", strerror(errno));
+			_exit(127);
+		}
 		execv(exe, argv);
 		dprintf(3, "nostart cannot start %s: %s", exe, strerror(errno));
 		_exit(127);

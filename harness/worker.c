@@ -174,6 +174,8 @@ heap_range(unsigned long *lo, unsigned long *hi)
 	fclose(maps);
 }
 
+extern const char __executable_start[], _end[];        // GNU ld's, at the program's ends
+
 static int
 run_through(struct job *j, int (*step)(struct worker *, const struct shmlab_view *), int v)
 {
@@ -228,7 +230,10 @@ obey(struct job *j)
 			}
 			unsigned long lo, hi;
 			heap_range(&lo, &hi);
-			chan_send(j->chan, "ok %#lx %#lx", lo, hi);
+			// The program's own code and data, as GNU ld bounds them: where
+			// a function pointer or a vtable pointer of worker 0 leads.
+			chan_send(j->chan, "ok %#lx %#lx %#lx %#lx", lo, hi,
+			    (unsigned long)__executable_start, (unsigned long)_end);
 			if (j->nfork)
 				fork_the_others(j);
 		} else if (strcmp(cmd, "run") == 0) {
