@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import conftest
+
 from conftest import (EXIT_SKIP, EXIT_USAGE, REPO, STRATEGIES, all_bases, check_well_formed, explain, hexes,
                       process_table)
 
@@ -152,6 +154,17 @@ def test_selftest_exit(harness, scenarios, strategy):
     for w in run.workers:
         assert w["outcome"] == "FAIL" and "ended without reporting" in w["message"], \
             explain(run, f"worker {w['index']}: FAIL, 'ended without reporting a result'")
+
+
+def test_selftest_sysv_leak(harness, scenarios):
+    """A SysV queue outlives every process, so a run that leaves one has
+    leaked it: the harness must say so, fail the run and remove it."""
+    run = harness.run("00-selftest-sysv-leak", "distinct", procs=2)
+    assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
+    named = re.search(r"SysV objects made during the run.*message queue (\d+)", run["problem"] or "")
+    assert named, explain(run, "a problem naming the SysV message queue left behind")
+    queues = conftest._sysv("/proc/sysvipc/msg", "msqid", ())
+    assert int(named.group(1)) not in queues, explain(run, f"queue {named.group(1)} removed by the harness")
 
 
 # ---------------------------------------------------------------- seeds

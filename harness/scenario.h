@@ -50,6 +50,7 @@ enum scenario_flags {
 	                        // randomization off, so both programs load at one address
 	NEEDS_ASLR = 16,        // SKIP when address randomization is off: one program would
 	                        // load at one address in every process
+	SYSV_IPC  = 32,         // may make SysV IPC objects: the harness checks none is left
 };
 
 struct impl;

@@ -8,7 +8,7 @@
 #include "scenario.h"
 
 extern const struct scenario
-    selftest_pass, selftest_fail, selftest_segv, selftest_hang, selftest_exit,
+    selftest_pass, selftest_fail, selftest_segv, selftest_hang, selftest_exit, selftest_sysv_leak,
     lab01_layout_broken, lab01_layout_fixed,
     lab02_heap_pointers_broken, lab02_region_pointers_broken, lab02_index_links_fixed,
     contract_region_lifecycle, contract_map_at, contract_shared_bytes,
@@ -19,10 +19,11 @@ extern const struct scenario
     lab04_raw_fd_broken, lab04_scm_rights_fixed, lab04_pidfd_getfd_fixed,
     lab04_exec_cloexec_broken, lab04_exec_inherit_fixed,
     contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move,
+    lab05_mq_descriptor_broken, lab05_sysv_queue_fixed, lab05_stale_queue_id_broken,
     lab06_function_pointer_broken, lab06_other_build_broken, lab06_vtable_broken, lab06_kind_tag_fixed;
 
 const struct scenario *const scenarios[] = {
-	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
+	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit, &selftest_sysv_leak,
 	&lab01_layout_broken, &lab01_layout_fixed,
 	&lab02_heap_pointers_broken, &lab02_region_pointers_broken, &lab02_index_links_fixed,
 	&contract_region_lifecycle, &contract_map_at, &contract_shared_bytes,
@@ -33,6 +34,7 @@ const struct scenario *const scenarios[] = {
 	&lab04_raw_fd_broken, &lab04_scm_rights_fixed, &lab04_pidfd_getfd_fixed,
 	&lab04_exec_cloexec_broken, &lab04_exec_inherit_fixed,
 	&contract_handle_give_take, &contract_handle_no_leak, &contract_handle_access, &contract_handle_move,
+	&lab05_mq_descriptor_broken, &lab05_sysv_queue_fixed, &lab05_stale_queue_id_broken,
 	&lab06_function_pointer_broken, &lab06_other_build_broken, &lab06_vtable_broken, &lab06_kind_tag_fixed,
 	NULL,
 };

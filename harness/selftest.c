@@ -56,6 +56,24 @@ vanish(struct worker *w, const struct shmlab_view *v)
 	_exit(w->index == 0 ? 0 : 5);   // ends without reporting a result
 }
 
+#ifndef _WIN32
+#include <sys/msg.h>
+
+// Worker 0 makes a SysV message queue and leaves it: the harness must find
+// it, remove it and fail the run.
+static int
+leak_queue(struct worker *w, const struct shmlab_view *v)
+{
+	(void)v;
+	return w->index == 0 && msgget(IPC_PRIVATE, IPC_CREAT | 0600) < 0 ? fail(w, "msgget failed") : 0;
+}
+
+const struct scenario selftest_sysv_leak = {
+	.name = "00-selftest-sysv-leak", .summary = "harness self-test: a SysV queue left behind",
+	.region_size = 65536, .flags = SELFTEST | SYSV_IPC, .caught_under = ALL_STRATEGIES, .run = leak_queue,
+};
+#endif
+
 #define SELFTEST(id, what, step, passes, caught) \
 	const struct scenario id = { .name = "00-selftest-" #what, .summary = "harness self-test: " #what, \
 		.region_size = 65536, .flags = SELFTEST, .passes_under = passes, .caught_under = caught, \

@@ -35,6 +35,7 @@
 
 #include "channel.h"
 #include "run.h"
+#include "sysv_leftovers.h"
 
 enum stage { MAPPED, PREPARED, FINISHED, VERIFIED, REAPED };
 
@@ -400,6 +401,20 @@ check_leftovers(struct run *r, int fds_before)
 }
 
 static void
+sysv_leftovers(struct run *r, struct sysv_snapshot *s)
+{
+	char ids[200], what[300];
+
+	if (s->lock < 0)
+		return;
+	if (sysv_after(s, ids, sizeof ids) > 0) {
+		snprintf(what, sizeof what, "leftover: SysV objects made during the run and not removed "
+		    "(removed now): %s", ids);
+		problem(r, what);
+	}
+}
+
+static void
 judge(struct run *r, const char *not_run)
 {
 	r->result = r->problem[0] ? RESULT_FAIL : RESULT_PASS;
@@ -475,6 +490,7 @@ supervise(struct run *r)
 	struct shmlab_region region;
 	const char *not_run = NULL;
 	int fds_before = count_fds();
+	struct sysv_snapshot sysv = { .lock = -1 };
 	sigset_t old;
 
 	nstray = 0;
@@ -498,6 +514,8 @@ supervise(struct run *r)
 		return;
 	}
 	shmlab_region_close(&region);   // workers open it by name, each on its own
+	if ((r->sc->flags & SYSV_IPC) && sysv_before(&sysv, 10000) < 0)
+		problem(r, "cannot take the lock that keeps runs making SysV objects apart");
 	start_all(r);
 	not_run = drive(r);
 	tell_all(r, "quit");
@@ -505,6 +523,8 @@ supervise(struct run *r)
 	finish(r);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (r->sc->flags & SYSV_IPC)
+		sysv_leftovers(r, &sysv);
 	check_leftovers(r, fds_before);
 	judge(r, not_run);
 }
