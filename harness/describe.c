@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "shmlab/contract.h"
 
 const char *
 strategy_name(enum strategy s)
@@ -119,4 +120,24 @@ replay_line(char *buf, size_t len, const struct run *r, const char *argv0)
 
 	if ((r->sc->flags & CONTRACT) && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " --impl %s", r->impl);
+}
+
+const struct feature_name feature_names[NFEATURES] = {
+	{ SHMLAB_FEATURE_HANDLES, "handles" }, { SHMLAB_FEATURE_GLOBAL_IDS, "global-ids" },
+};
+
+const char *
+feature_list(unsigned mask, char *buf, size_t len)
+{
+	unsigned known = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NFEATURES; i++) {
+		known |= feature_names[i].bit;
+		if (mask & feature_names[i].bit)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "", feature_names[i].name);
+	}
+	if (mask & ~known)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sunknown (%#x)", buf[0] ? ", " : "", mask);
+	return buf;
 }

@@ -25,6 +25,12 @@ static const struct { unsigned feature; const char *set, *name; size_t at; } opt
 	FEATURE(SHMLAB_FEATURE_HANDLES, "handles", shmlab_handle_give, handle_give),
 	FEATURE(SHMLAB_FEATURE_HANDLES, "handles", shmlab_handle_take, handle_take),
 	FEATURE(SHMLAB_FEATURE_HANDLES, "handles", shmlab_handle_settle, handle_settle),
+	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_mailbox_create, mailbox_create),
+	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_mailbox_send, mailbox_send),
+	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_mailbox_recv, mailbox_recv),
+	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_mailbox_destroy, mailbox_destroy),
+	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_function_store, function_store),
+	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_function_call, function_call),
 };
 
 int

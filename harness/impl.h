@@ -2,7 +2,8 @@
  * An implementation of the contract, as a scenario calls it: one table of the
  * functions declared in shmlab.h. The table is filled from a shared library
  * loaded with dlopen (--impl, SHMLAB_IMPL), so the suite tests any library
- * that meets conformance/CONTRACT.md without being rebuilt.
+ * that meets conformance/CONTRACT.md without being rebuilt. On Windows, a
+ * DLL loaded with LoadLibrary (win32/impl_win32.c).
  */
 #ifndef SHMLAB_IMPL_H
 #define SHMLAB_IMPL_H
@@ -32,10 +33,25 @@ struct impl {
 	int (*alloc)(const struct shmlab_view *, uint64_t, uint64_t, shmlab_off *);
 	int (*free)(const struct shmlab_view *, shmlab_off);
 	// SHMLAB_FEATURE_HANDLES: looked up only when the library declares it,
-	// NULL otherwise (a scenario that needs them is never run then).
+	// NULL otherwise (a scenario that needs them is never run then). On
+	// Windows they give and take a HANDLE (handles.h).
+#ifdef _WIN32
+	int (*handle_give)(const struct shmlab_view *, shmlab_off, HANDLE, DWORD, unsigned);
+	int (*handle_take)(const struct shmlab_view *, shmlab_off, DWORD, HANDLE *);
+#else
 	int (*handle_give)(const struct shmlab_view *, shmlab_off, int, unsigned);
 	int (*handle_take)(const struct shmlab_view *, shmlab_off, int, int *);
+#endif
 	int (*handle_settle)(const struct shmlab_view *, shmlab_off, int);
+	// SHMLAB_FEATURE_GLOBAL_IDS (global_ids.h), likewise.
+	int (*mailbox_create)(const struct shmlab_view *, shmlab_off);
+	int (*mailbox_send)(const struct shmlab_view *, shmlab_off, const void *, size_t);
+	int (*mailbox_recv)(const struct shmlab_view *, shmlab_off, void *, size_t, size_t *, int);
+	int (*mailbox_destroy)(const struct shmlab_view *, shmlab_off);
+	int (*function_store)(const struct shmlab_view *, shmlab_off, const struct shmlab_function *, size_t,
+	    const char *);
+	int (*function_call)(const struct shmlab_view *, shmlab_off, const struct shmlab_function *, size_t, void *,
+	    int *);
 };
 
 // Loads the library at path and fills im. Returns 0, or -1 with the reason

@@ -48,33 +48,15 @@ strategies_in(unsigned mask)
 	return a;
 }
 
-// The optional feature sets of contract.h, by the names reports use.
-static const struct { unsigned bit; const char *name; } feature_names[] = {
-	{ SHMLAB_FEATURE_HANDLES, "handles" }, { SHMLAB_FEATURE_GLOBAL_IDS, "global-ids" },
-};
-
 static json_object *
 features_in(unsigned mask)
 {
 	json_object *a = json_object_new_array();
 
-	for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
+	for (size_t i = 0; i < NFEATURES; i++)
 		if (mask & feature_names[i].bit)
 			json_object_array_add(a, json_object_new_string(feature_names[i].name));
 	return a;
-}
-
-// The names of the feature sets in mask, comma-separated, into buf.
-static const char *
-feature_list(unsigned mask, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
-		if (mask & feature_names[i].bit)
-			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "", feature_names[i].name);
-	if (mask & ~(unsigned)(SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS))
-		snprintf(buf + strlen(buf), len - strlen(buf), "%sunknown (%#x)", buf[0] ? ", " : "", mask);
-	return buf;
 }
 
 static void

@@ -5,6 +5,7 @@
 #ifndef SHMLAB_RUN_H
 #define SHMLAB_RUN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -60,6 +61,12 @@ const char *strategy_name(enum strategy s);
 int parse_strategy(const char *s, enum strategy *out);
 int parse_number(const char *s, uint64_t max, uint64_t *out);
 const char *outcome_name(enum outcome o);
+
+// The optional feature sets of contract.h, by the names reports use
+// ("handles", "global-ids"), and those in mask, comma-separated, into buf.
+#define NFEATURES 2
+extern const struct feature_name { unsigned bit; const char *name; } feature_names[NFEATURES];
+const char *feature_list(unsigned mask, char *buf, size_t len);
 const char *result_name(enum result x);
 
 #endif

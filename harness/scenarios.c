@@ -19,8 +19,9 @@ extern const struct scenario
     lab04_raw_fd_broken, lab04_scm_rights_fixed, lab04_pidfd_getfd_fixed,
     lab04_exec_cloexec_broken, lab04_exec_inherit_fixed,
     contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move,
-    lab05_mq_descriptor_broken, lab05_sysv_queue_fixed, lab05_stale_queue_id_broken,
-    lab06_function_pointer_broken, lab06_other_build_broken, lab06_vtable_broken, lab06_kind_tag_fixed;
+    lab05_mq_descriptor_broken, lab05_sysv_queue_fixed, lab05_stale_queue_id_broken, contract_mailbox,
+    lab06_function_pointer_broken, lab06_other_build_broken, lab06_vtable_broken, lab06_kind_tag_fixed,
+    contract_function_by_name;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit, &selftest_sysv_leak,
@@ -34,8 +35,9 @@ const struct scenario *const scenarios[] = {
 	&lab04_raw_fd_broken, &lab04_scm_rights_fixed, &lab04_pidfd_getfd_fixed,
 	&lab04_exec_cloexec_broken, &lab04_exec_inherit_fixed,
 	&contract_handle_give_take, &contract_handle_no_leak, &contract_handle_access, &contract_handle_move,
-	&lab05_mq_descriptor_broken, &lab05_sysv_queue_fixed, &lab05_stale_queue_id_broken,
+	&lab05_mq_descriptor_broken, &lab05_sysv_queue_fixed, &lab05_stale_queue_id_broken, &contract_mailbox,
 	&lab06_function_pointer_broken, &lab06_other_build_broken, &lab06_vtable_broken, &lab06_kind_tag_fixed,
+	&contract_function_by_name,
 	NULL,
 };
 

@@ -1,6 +1,8 @@
-// The reference implements version 1.1 of the contract: the core, and on
-// POSIX the handles feature set (handles.c). Its Win32 build has no handles
-// yet, so it declares none there.
+// The reference implements version 1.2 of the contract: the core; the
+// handles feature set wherever its source is built in (handles.c on POSIX,
+// handles_win32.c in the Win32 builds that define SHMLAB_HANDLES_WIN32,
+// harness/win32/CMakeLists.txt); and on POSIX the global ids feature set
+// (mailbox.c, function_table.c).
 #include "shmlab/contract.h"
 
 int
@@ -12,9 +14,11 @@ shmlab_contract_version(void)
 unsigned
 shmlab_features(void)
 {
-#ifdef _WIN32
+#if defined(_WIN32) && !defined(SHMLAB_HANDLES_WIN32)
 	return 0;
-#else
+#elif defined(_WIN32)
 	return SHMLAB_FEATURE_HANDLES;
+#else
+	return SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS;
 #endif
 }

@@ -21,6 +21,8 @@
 #pragma GCC poison shmlab_rel_set shmlab_rel_get shmlab_format shmlab_check shmlab_root_set
 #pragma GCC poison shmlab_root_get shmlab_heap_init shmlab_alloc shmlab_free shmlab_heap_check
 #pragma GCC poison shmlab_handle_give shmlab_handle_take shmlab_handle_settle
+#pragma GCC poison shmlab_mailbox_create shmlab_mailbox_send shmlab_mailbox_recv shmlab_mailbox_destroy
+#pragma GCC poison shmlab_function_store shmlab_function_call
 
 #define MiB (UINT64_C(1) << 20)
 

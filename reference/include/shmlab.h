@@ -7,5 +7,6 @@
 #include "shmlab/root.h"
 #include "shmlab/alloc.h"
 #include "shmlab/handles.h"
+#include "shmlab/global_ids.h"
 #include "shmlab/contract.h"
 #endif

@@ -11,13 +11,14 @@
 #define SHMLAB_CONTRACT_H
 
 #define SHMLAB_CONTRACT_MAJOR 1
-#define SHMLAB_CONTRACT_MINOR 1
+#define SHMLAB_CONTRACT_MINOR 2
 
 // Optional feature sets, beyond the core every implementation has. A library
-// that declares one exports its functions too (handles.h for HANDLES).
+// that declares one exports its functions too (handles.h for HANDLES,
+// global_ids.h for GLOBAL_IDS).
 enum shmlab_feature {
 	SHMLAB_FEATURE_HANDLES    = 1,  // passing handles and descriptors (lab 04)
-	SHMLAB_FEATURE_GLOBAL_IDS = 2,  // process-independent ids (lab 05)
+	SHMLAB_FEATURE_GLOBAL_IDS = 2,  // global ids: mailboxes, functions by name (labs 05, 06)
 };
 
 // Returns MAJOR * 100 + MINOR of the contract the library implements.

@@ -1,0 +1,169 @@
+/*
+ * Global ids (global_ids.h), the optional feature set of labs 05 and 06.
+ * Every scenario needs SHMLAB_FEATURE_GLOBAL_IDS: a library that does not
+ * declare it is skipped, never passed.
+ *
+ * 05-contract-mailbox: worker 0 makes a mailbox in prepare; every worker
+ * sends one message through each of its views; worker 0 receives them all
+ * in verify, one from each view of each worker, in any order. What the
+ * region holds must name the queue in every process: a descriptor or handle
+ * stored there fails in all but the process that made it. Also: a mailbox
+ * outside the view is ERANGE, a zeroed one EINVAL, a message over
+ * SHMLAB_MAILBOX_MSG_MAX EMSGSIZE, a buffer too small E2BIG (the message
+ * stays), an empty mailbox ETIMEDOUT, and after destroy a send is EINVAL.
+ *
+ * 06-contract-function-by-name: worker 0 stores the name of one function
+ * of the scenario's table; every worker calls it through its own table and
+ * must get that function's answer. A function's address is not the same in
+ * another process (lab 06), so a library that stores one crashes or calls
+ * other code there. Also: a name the table lacks is ENOENT, a name of 32
+ * bytes ENAMETOOLONG, a slot with no NUL in it EINVAL.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "addresses.h"
+#include "check.h"
+
+#define BOX             ((shmlab_off)SHMLAB_HEADER_SIZE)
+#define ZEROED_BOX      (BOX + 64)
+#define SLOT            ((shmlab_off)SHMLAB_HEADER_SIZE)
+#define GARBAGE_SLOT    (SLOT + 64)
+#define RECV_MS         500             // a bound only: every sender has finished by verify
+
+static int
+mailbox_prepare(struct worker *w, const struct shmlab_view *v)
+{
+	return SUCCEEDS(w, w->impl->mailbox_create(v, BOX), "mailbox_create");
+}
+
+static int
+mailbox_send_one(struct worker *w, const struct shmlab_view *v)
+{
+	const struct impl *im = w->impl;
+	char text[SHMLAB_MAILBOX_MSG_MAX + 1];
+
+	memset(text, 'x', sizeof text);
+	snprintf(text, sizeof text, "worker %d view %d", w->index, w->view);
+	if (REFUSES(w, EMSGSIZE, im->mailbox_send(v, BOX, text, SHMLAB_MAILBOX_MSG_MAX + 1),
+	    "mailbox_send(SHMLAB_MAILBOX_MSG_MAX + 1 bytes)") < 0
+	    || REFUSES(w, ERANGE, im->mailbox_send(v, v->size, text, 1), "mailbox_send(a mailbox past the end)") < 0
+	    || REFUSES(w, EINVAL, im->mailbox_send(v, ZEROED_BOX, text, 1), "mailbox_send(a zeroed mailbox)") < 0)
+		return -1;
+	return SUCCEEDS(w, im->mailbox_send(v, BOX, text, strlen(text) + 1), "mailbox_send");
+}
+
+// Takes every message: one from each view of each worker, each once.
+static int
+mailbox_receive_all(struct worker *w, const struct shmlab_view *v)
+{
+	char text[SHMLAB_MAILBOX_MSG_MAX];
+	int seen[MAX_PROCS][2] = { { 0 } }, who, view;
+	size_t len;
+
+	for (int k = 0; k < w->procs * w->views; k++) {
+		if (k == 0 && REFUSES(w, E2BIG, w->impl->mailbox_recv(v, BOX, text, 4, &len, RECV_MS),
+		    "mailbox_recv(a 4-byte buffer)") < 0)
+			return -1;
+		if (SUCCEEDS(w, w->impl->mailbox_recv(v, BOX, text, sizeof text, &len, RECV_MS),
+		    "mailbox_recv") < 0)
+			return -1;
+		if (len == 0 || len > sizeof text || text[len - 1] != '\0'
+		    || sscanf(text, "worker %d view %d", &who, &view) != 2
+		    || who < 0 || who >= w->procs || view < 0 || view >= w->views || seen[who][view]++)
+			return fail(w, "mailbox_recv gave message %d of %d: %zu bytes, \"%.40s\": not one "
+			    "worker's message, or one received twice", k + 1, w->procs * w->views, len, text);
+	}
+	return 0;
+}
+
+static int
+mailbox_verify(struct worker *w, const struct shmlab_view *v)
+{
+	const struct impl *im = w->impl;
+	char text[SHMLAB_MAILBOX_MSG_MAX];
+	size_t len;
+
+	if (mailbox_receive_all(w, v) < 0
+	    || REFUSES(w, ETIMEDOUT, im->mailbox_recv(v, BOX, text, sizeof text, &len, 20),
+	    "mailbox_recv(an empty mailbox, 20 ms)") < 0)
+		return -1;
+	if (SUCCEEDS(w, im->mailbox_destroy(v, BOX), "mailbox_destroy") < 0)
+		return -1;
+	if (REFUSES(w, EINVAL, im->mailbox_send(v, BOX, "late", 5), "mailbox_send(a destroyed mailbox)") < 0)
+		return -1;
+	return REFUSES(w, EINVAL, im->mailbox_destroy(v, BOX), "mailbox_destroy(a destroyed mailbox)");
+}
+
+const struct scenario contract_mailbox = {
+	.name = "05-contract-mailbox",
+	.summary = "a mailbox named in the region takes messages from every process",
+	.handout = "labs/05-global-names/README.md#the-fix",
+	.rule = "mailbox-global-id",
+	.region_size = 4096,
+	.flags = CONTRACT | SYSV_IPC,
+	.features = SHMLAB_FEATURE_GLOBAL_IDS,
+	.passes_under = ALL_STRATEGIES,
+	.prepare = mailbox_prepare,
+	.run = mailbox_send_one,
+	.verify = mailbox_verify,
+};
+
+// Three functions, each with its own answer. A library that stores an
+// address sends other processes to worker 0's copy: elsewhere in theirs.
+static int answer_square(void *arg) { return 1000 + *(int *)arg; }
+static int answer_circle(void *arg) { return 2000 + *(int *)arg; }
+static int answer_triangle(void *arg) { return 3000 + *(int *)arg; }
+
+static const struct shmlab_function functions[] = {
+	{ "square", answer_square }, { "circle", answer_circle }, { "triangle", answer_triangle },
+};
+#define NFUNCTIONS (sizeof functions / sizeof functions[0])
+
+static int
+function_prepare(struct worker *w, const struct shmlab_view *v)
+{
+	const struct impl *im = w->impl;
+
+	if (REFUSES(w, ENOENT, im->function_store(v, SLOT, functions, NFUNCTIONS, "hexagon"),
+	    "function_store(\"hexagon\", not in the table)") < 0
+	    || REFUSES(w, ENAMETOOLONG, im->function_store(v, SLOT, functions, NFUNCTIONS,
+	    "a-name-that-is-thirty-two-bytes!"), "function_store(a 32-byte name)") < 0
+	    || REFUSES(w, ERANGE, im->function_store(v, v->size - 8, functions, NFUNCTIONS, "circle"),
+	    "function_store(a slot that runs past the end)") < 0)
+		return -1;
+	memset(v->base + GARBAGE_SLOT, 'z', SHMLAB_FUNCTION_SLOT_SIZE);
+	return SUCCEEDS(w, im->function_store(v, SLOT, functions, NFUNCTIONS, "circle"), "function_store(\"circle\")");
+}
+
+static int
+function_run(struct worker *w, const struct shmlab_view *v)
+{
+	const struct impl *im = w->impl;
+	int arg = w->index, result = -1;
+
+	if (REFUSES(w, EINVAL, im->function_call(v, GARBAGE_SLOT, functions, NFUNCTIONS, &arg, &result),
+	    "function_call(a slot of 32 'z' bytes, no NUL)") < 0
+	    || REFUSES(w, ENOENT, im->function_call(v, SLOT, functions, 1, &arg, &result),
+	    "function_call(\"circle\" through a table that has only \"square\")") < 0
+	    || SUCCEEDS(w, im->function_call(v, SLOT, functions, NFUNCTIONS, &arg, &result),
+	    "function_call(\"circle\")") < 0)
+		return -1;
+	if (result != 2000 + w->index)
+		return fail(w, "function_call(\"circle\", %d) returned %d, expected %d: not this process's circle",
+		    w->index, result, 2000 + w->index);
+	return 0;
+}
+
+const struct scenario contract_function_by_name = {
+	.name = "06-contract-function-by-name",
+	.summary = "a function named in the region, called through each process's own table",
+	.handout = "labs/06-functions/README.md#the-fix",
+	.rule = "function-by-name",
+	.region_size = 4096,
+	.flags = CONTRACT | NEEDS_ASLR,
+	.features = SHMLAB_FEATURE_GLOBAL_IDS,
+	.passes_under = ALL_STRATEGIES,
+	.prepare = function_prepare,
+	.run = function_run,
+};
