@@ -5,6 +5,15 @@ has (distinct, double, same, kernel) and must do what its lesson predicts,
 the self-tests must be reported truthfully (a fault at its exact address, a
 hang killed), and `fork` must be refused.
 
+Its contract scenarios are the handles feature set's, with HANDLEs
+(conformance/scenarios/handles_win32.c): each runs under every strategy
+against the reference as a DLL (build/win32/bin/shmlab.dll) and must pass;
+the reference's core alone (shmlab-core.dll), which declares no feature set,
+must be skipped, never passed; and each Win32 mutant (mutants/win32/, built
+into build/win32/mutants/) must be killed by the scenario its header names,
+read as test_mutants.py reads the POSIX ones. These test the Win32 DLLs only:
+the --impl of a POSIX session (SHMLAB_IMPL) is a shared object, not a DLL.
+
 Wine runs headless (no DISPLAY), quietly (WINEDEBUG=-all), in its own prefix
 inside the build tree ($WINEPREFIX, else <build>/win32/prefix). Under CTest,
 the fixture tests win32.setup and win32.cleanup start and stop the
@@ -29,10 +38,12 @@ import pytest
 
 import conftest
 from conftest import EXIT_FAIL, EXIT_PASS, EXIT_SKIP, EXIT_USAGE, Run, _TestContext, explain, hexes
+from test_mutants import Mutant
 
 pytestmark = pytest.mark.win32
 
 WIN32_STRATEGIES = ("distinct", "double", "same", "kernel")
+HANDLE_RULES = ("handle-give-take", "handle-no-leak", "handle-access", "handle-move")   # its contract rules
 REGION_NAME = re.compile(r"^Local\\shmlab-(\d+)-[0-9a-f]{16}$")
 VIEW_ALIGN = 65536
 CAUGHT = ("SIGNALED", "FAIL")
@@ -85,18 +96,31 @@ def win32_table(config):
 
 
 def pytest_generate_tests(metafunc):
-    if "win32_case" not in metafunc.fixturenames:
-        return
-    if not selected(metafunc.config):       # never start Wine for a POSIX session
-        metafunc.parametrize("win32_case", [pytest.param(None, id="not-selected")])
-        return
-    meta = win32_table(metafunc.config)
-    if isinstance(meta, str):
-        metafunc.parametrize("win32_case", [pytest.param(None, id="unavailable")])
-        return
-    metafunc.parametrize("win32_case", [
-        pytest.param((name, s), id=f"{name}-{s}", marks=getattr(pytest.mark, "lab" + m["lab"]))
-        for name, m in meta.items() if not m["selftest"] and not m["contract"] for s in WIN32_STRATEGIES])
+    """win32_case: (scenario, strategy) for every lesson of the Win32 table;
+    win32_contract_case: the same for its contract scenarios, marked with
+    their lab and rule."""
+    for fixture in ("win32_case", "win32_contract_case"):
+        if fixture not in metafunc.fixturenames:
+            continue
+        if not selected(metafunc.config):       # never start Wine for a POSIX session
+            metafunc.parametrize(fixture, [pytest.param(None, id="not-selected")])
+            continue
+        meta = win32_table(metafunc.config)
+        if isinstance(meta, str):
+            metafunc.parametrize(fixture, [pytest.param(None, id="unavailable")])
+            continue
+        contract = fixture == "win32_contract_case"
+        metafunc.parametrize(fixture, [
+            pytest.param((name, s), id=f"{name}-{s}", marks=case_marks(m))
+            for name, m in meta.items() if not m["selftest"] and m["contract"] == contract
+            for s in WIN32_STRATEGIES])
+
+
+def case_marks(meta):
+    marks = [getattr(pytest.mark, "lab" + meta["lab"])]
+    if meta["contract"]:
+        marks.append(getattr(pytest.mark, conftest.rule_marker(meta["rule"])))
+    return marks
 
 
 # ---------------------------------------------------------------- Wine, and what it leaves
@@ -228,12 +252,15 @@ class Wine:
             pytest.fail(f"the Win32 harness did not end within {timeout_s} s\n" + explain(run), pytrace=False)
         return run
 
-    def run(self, scenario, strategy="distinct", procs=4, timeout_ms=5000):
+    def run(self, scenario, strategy="distinct", procs=4, timeout_ms=5000, impl=None):
+        """One run; a contract scenario tests the DLL impl (a Unix path), by
+        default the harness's own choice, shmlab.dll beside it."""
         seed = _ctx.seed
         json_path = _ctx.tmp_path / f"{scenario}-{strategy}-{_ctx.runs}.json"
         # Wine maps the Unix path to a Windows one itself (Z:\...).
         r = self.invoke(["run", scenario, "--procs", procs, "--strategy", strategy, "--seed", seed,
-                         "--timeout-ms", timeout_ms, "--json", json_path, "--quiet"],
+                         "--timeout-ms", timeout_ms, "--json", json_path, "--quiet",
+                         *(["--impl", impl] if impl else [])],
                         json_path=json_path, timeout_s=timeout_ms / 1000 + 60, seed=seed)
         r.request = {"scenario": scenario, "strategy": strategy, "procs": procs, "seed": seed,
                      "timeout_ms": timeout_ms}
@@ -281,7 +308,9 @@ def check_well_formed(run):
 def test_list_is_the_win32_table(wine, pytestconfig):
     meta = win32_table(pytestconfig)
     assert isinstance(meta, dict), meta
-    assert not any(m["contract"] for m in meta.values()), "the Win32 table has no dlopen, so no contract scenario"
+    contract = sorted(m["rule"] for m in meta.values() if m["contract"])
+    assert contract == sorted(HANDLE_RULES), f"the Win32 table's contract scenarios check {contract}: the " \
+        f"handles feature set's rules, {sorted(HANDLE_RULES)}, and no other"
     for needed in ("00-selftest-segv", "00-selftest-hang", "02-region-pointers-broken", "03-offsets-fixed",
                    "04-raw-handle-broken", "04-duplicate-handle-fixed"):
         assert needed in meta, f"{needed} is missing from the Win32 table: {list(meta)}"
@@ -378,3 +407,122 @@ def test_fork_is_refused(wine):
     run = wine.invoke(["run", "00-selftest-pass", "--strategy", "fork"])
     assert run.returncode == EXIT_USAGE, explain(run, "exit 2: no fork on Windows")
     assert "fork" in run.stderr and "Windows" in run.stderr, explain(run, "a message that says why")
+
+
+# ---------------------------------------------------------------- the handles feature set, with HANDLEs
+
+CONTRACT_PROCS = 4
+WIN32_MUTANTS = [Mutant(p) for p in sorted((conftest.SOURCE_DIR / "mutants" / "win32").glob("*.c"))]
+
+
+def reference_dll(config):
+    return exe_dir(config) / "shmlab.dll"
+
+
+def core_dll(config):
+    """The reference's core alone: it declares no feature set."""
+    return exe_dir(config) / "shmlab-core.dll"
+
+
+def mutant_dll(config, mutant):
+    return conftest.build_dir(config) / "win32" / "mutants" / f"mutant-{mutant.name}.dll"
+
+
+def contract_version():
+    """What shmlab_contract_version() returns for the contract of contract.h."""
+    major, minor = conftest.suite_contract_version().split(".")
+    return int(major) * 100 + int(minor)
+
+
+def passes(run, library, meta):
+    """Fails the test unless the run tested library and passed."""
+    assert run.get("impl") == str(library) and run.get("contract_version") == contract_version(), explain(
+        run, f"a run of {library}, contract {conftest.suite_contract_version()}")
+    bad = [w["index"] for w in run.workers if w["outcome"] != "PASS"]
+    assert run.result == "PASS" and not bad, explain(
+        run, f"PASS with every worker PASS: rule {meta['rule']} holds under {run['strategy']}; "
+             f"workers {bad or 'none'} did not pass")
+
+
+@pytest.mark.lab04
+def test_contract_scenarios_line_up_with_posix(wine, pytestconfig):
+    """The Win32 scenarios carry the POSIX ones' names, rules and feature
+    sets, so that results of the two tracks line up."""
+    meta = win32_table(pytestconfig)
+    mine = {name: m for name, m in meta.items() if m["contract"]}
+    assert sorted(m["rule"] for m in mine.values()) == sorted(HANDLE_RULES), mine
+    assert all(m["features"] == ["handles"] and m["lab"] == "04" for m in mine.values()), mine
+    posix = conftest.scenario_metadata(pytestconfig)
+    if not isinstance(posix, dict):
+        pytest.skip(f"no POSIX harness to compare with: {posix}")
+    for name, m in mine.items():
+        assert name in posix and (posix[name]["rule"], posix[name]["features"]) == (m["rule"], m["features"]), \
+            f"{name}: Win32 says rule {m['rule']} {m['features']}, POSIX {posix.get(name)}"
+
+
+def test_contract_handle_rule(wine, pytestconfig, win32_contract_case):
+    if win32_contract_case is None:
+        pytest.skip("not selected: the Win32 contract scenarios run with -m win32")
+    name, strategy = win32_contract_case
+    library = reference_dll(pytestconfig)
+    run = wine.run(name, strategy, procs=CONTRACT_PROCS, impl=library)
+    check_well_formed(run)
+    passes(run, library, win32_table(pytestconfig)[name])
+
+
+@pytest.mark.lab04
+def test_contract_skipped_without_handles(wine, pytestconfig):
+    """A library that does not declare the feature set: every handle
+    scenario is skipped, saying why, before any worker starts."""
+    core = core_dll(pytestconfig)
+    for name, meta in win32_table(pytestconfig).items():
+        if not meta["contract"]:
+            continue
+        run = wine.run(name, "distinct", impl=core)
+        want = f"handles not supported by {core} (its shmlab_features() does not declare it)"
+        assert run.returncode == EXIT_SKIP and run.result == "SKIP" and run["problem"] == want, explain(
+            run, f"exit 77, SKIP: {want}")
+        assert run["impl"] == str(core) and run.workers == [], explain(run, "no worker started")
+
+
+@pytest.mark.lab04
+def test_contract_library_default_and_refused(wine, pytestconfig):
+    """Without --impl the reference beside the harness is tested, and the
+    replay line names it by the path a shell takes; a library that cannot be
+    loaded is refused (exit 2), never skipped."""
+    run = wine.run("04-contract-handle-access", "distinct", procs=2)
+    check_well_formed(run)
+    assert run["impl"].lower().endswith("\\shmlab.dll") and f"--impl {reference_dll(pytestconfig)}" in run["replay"], \
+        explain(run, "the default library, shmlab.dll beside the harness, in the report and the replay line")
+    passes(run, run["impl"], win32_table(pytestconfig)["04-contract-handle-access"])
+    missing = exe_dir(pytestconfig) / "no-such-library.dll"
+    refused = wine.invoke(["run", "04-contract-handle-access", "--impl", missing])
+    assert refused.returncode == EXIT_USAGE and f"cannot load {missing}" in refused.stderr, explain(
+        refused, "exit 2, saying the library cannot be loaded")
+
+
+# ---------------------------------------------------------------- its mutants
+
+@pytest.mark.lab04
+def test_mutants_one_per_rule():
+    named = sorted(m.scenario for m in WIN32_MUTANTS)
+    assert sorted(set(named)) == sorted(f"04-contract-{r}" for r in HANDLE_RULES), \
+        f"the Win32 mutants name {named}: each handle rule's scenario must kill one"
+
+
+@pytest.mark.lab04
+@pytest.mark.parametrize("mutant,strategy", [pytest.param(m, s, id=f"{m.name}-{s}")
+                                             for m in WIN32_MUTANTS for s in m.strategies])
+def test_mutant_is_killed(wine, pytestconfig, mutant, strategy):
+    """The named scenario passes the reference and fails the mutant, same seed."""
+    library = mutant_dll(pytestconfig, mutant)
+    assert not mutant.problems, f"mutant {mutant.name} ({mutant.path}):\n  - " + "\n  - ".join(mutant.problems)
+    assert strategy in WIN32_STRATEGIES, f"mutant {mutant.name}: no `{strategy}` on Windows"
+    meta = win32_table(pytestconfig).get(mutant.scenario)
+    assert meta and meta["contract"], f"mutant {mutant.name} names {mutant.scenario}, not a Win32 contract scenario"
+    assert library.is_file(), f"mutant {mutant.name} was not built: {library} is missing"
+    ref = wine.run(mutant.scenario, strategy, procs=CONTRACT_PROCS, impl=reference_dll(pytestconfig))
+    passes(ref, reference_dll(pytestconfig), meta)
+    run = wine.run(mutant.scenario, strategy, procs=CONTRACT_PROCS, impl=library)
+    assert run.returncode == EXIT_FAIL and run.result == "FAIL", explain(
+        run, f"mutant {mutant.name} caught: exit 1, FAIL ({mutant.rule}); why it should be: {mutant.why}")

@@ -3,13 +3,17 @@
  *
  *   shmlab-harness list [--json]
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
- *                      [--timeout-ms T] [--json FILE] [--quiet]
+ *                      [--timeout-ms T] [--json FILE] [--quiet] [--impl DLL]
  *
  * The strategies are POSIX's but `fork`, which Windows does not have: asking
  * for it is a usage error (exit 2) that says so. Bases are multiples of
- * 64 KiB, the only places Windows maps a view. Exit status: 0 the run
- * passed, 1 it failed, 2 bad usage or the harness could not do its job, 77
- * skipped (lab 01 without a 32-bit worker that this system can run).
+ * 64 KiB, the only places Windows maps a view. A CONTRACT scenario tests the
+ * DLL given with --impl, by default shmlab.dll beside this program (the
+ * reference); the POSIX harness's SHMLAB_IMPL names a shared object, so it
+ * is not read here. Exit status: 0 the run passed, 1 it failed, 2 bad usage
+ * or the harness could not do its job (a library that cannot be loaded
+ * included), 77 skipped (lab 01 without a 32-bit worker that this system can
+ * run, or a library that does not declare a feature set the scenario needs).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +24,7 @@
 #include <windows.h>
 #include <bcrypt.h>
 
+#include "impl.h"
 #include "report_win32.h"
 #include "supervise_win32.h"
 
@@ -34,30 +39,29 @@ static const char *
 replay_name(const char *argv0)
 {
 	static char unix_cmd[MAX_PATH + 8];
-	HMODULE ntdll = GetModuleHandleA("ntdll.dll");
-	size_t n = 0;
+	char path[MAX_PATH];
+	const char *shown = shell_path(argv0, path, sizeof path);
 
-	if (ntdll == NULL || GetProcAddress(ntdll, "wine_get_version") == NULL
-	    || (argv0[0] != 'Z' && argv0[0] != 'z') || argv0[1] != ':')
+	if (shown == argv0)
 		return argv0;
-	n = (size_t)snprintf(unix_cmd, sizeof unix_cmd, "wine %s", argv0 + 2);
-	for (size_t i = 5; i < n && i < sizeof unix_cmd; i++)
-		if (unix_cmd[i] == '\\')
-			unix_cmd[i] = '/';
+	snprintf(unix_cmd, sizeof unix_cmd, "wine %s", shown);
 	return unix_cmd;
 }
 
 static const char usage[] =
     "usage: shmlab-harness list [--json]\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
-    "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n";
+    "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n"
+    "                      [--impl DLL]   (CONTRACT scenarios; default: the reference,\n"
+    "                                      shmlab.dll beside this program)\n";
 
 // The workers live beside this program: shmlab-worker.exe, and for lab 01
-// shmlab-worker32.exe, if it was built.
+// shmlab-worker32.exe, if it was built; so does the reference, shmlab.dll,
+// the library CONTRACT scenarios test unless --impl names another.
 static void
 find_worker(struct run *r)
 {
-	static char w64[MAX_PATH + 32], w32[MAX_PATH + 32];
+	static char w64[MAX_PATH + 32], w32[MAX_PATH + 32], dll[MAX_PATH + 32];
 	char self[MAX_PATH];
 	DWORD n = GetModuleFileNameA(NULL, self, sizeof self);
 	char *slash;
@@ -68,8 +72,11 @@ find_worker(struct run *r)
 		slash[1] = '\0';
 	snprintf(w64, sizeof w64, "%sshmlab-worker.exe", self);
 	snprintf(w32, sizeof w32, "%sshmlab-worker32.exe", self);
+	snprintf(dll, sizeof dll, "%sshmlab.dll", self);
 	r->worker64 = w64;
 	r->worker32 = GetFileAttributesA(w32) == INVALID_FILE_ATTRIBUTES ? NULL : w32;
+	if (r->impl == NULL)
+		r->impl = dll;
 }
 
 // Why a mixed-ABI run cannot have its 32-bit readers here, or NULL if it can.
@@ -92,7 +99,8 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 {
 	static const struct option opts[] = {
 		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
-		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' }, { 0, 0, 0, 0 },
+		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' },
+		{ "impl", 1, 0, 'l' }, { 0, 0, 0, 0 },
 	};
 	uint64_t n, seed;
 	int c, have_seed = 0;
@@ -126,6 +134,7 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o)
 			break;
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = 1; break;
+		case 'l': r->impl = optarg; break;
 		default:
 			return fprintf(stderr, "shmlab-harness: bad option '%s'\n%s", argv[optind - 1], usage), -1;
 		}
@@ -149,6 +158,30 @@ skip(const struct run *r, const struct outputs *o, const char *why)
 	return EXIT_SKIP;
 }
 
+// A CONTRACT scenario's library, loaded here before any worker starts, as
+// ../main.c does: one that cannot be tested is refused (exit 2), one that
+// does not declare a feature set the scenario needs is skipped (77), never
+// passed. Returns 0 to go on, else the exit status.
+static int
+refuse_or_skip(struct run *r, const struct outputs *o)
+{
+	char why[400], names[64];
+	struct impl im;
+
+	if (!(r->sc->flags & CONTRACT))
+		return 0;
+	if (impl_load(&im, r->impl, why, sizeof why) < 0) {
+		fprintf(stderr, "shmlab-harness: %s\n", why);
+		return EXIT_USAGE;
+	}
+	r->impl_version = im.version;
+	if (!(r->sc->features & ~im.features))
+		return 0;
+	snprintf(why, sizeof why, "%s not supported by %s (its shmlab_features() does not declare it)",
+	    feature_list(r->sc->features & ~im.features, names, sizeof names), r->impl);
+	return skip(r, o, why);
+}
+
 static int
 run(int argc, char **argv)
 {
@@ -156,6 +189,7 @@ run(int argc, char **argv)
 	struct outputs o = { 0 };
 	const char *not_here;
 	char why[160];
+	int stop;
 
 	if (parse_run(argc, argv, &r, &o) < 0)
 		return EXIT_USAGE;
@@ -164,6 +198,8 @@ run(int argc, char **argv)
 		fprintf(stderr, "shmlab-harness: cannot find the worker program %s: build it\n", r.worker64);
 		return EXIT_USAGE;
 	}
+	if ((stop = refuse_or_skip(&r, &o)) != 0)
+		return stop;
 	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && (not_here = no_32bit_reader(&r)) != NULL)
 		return skip(&r, &o, not_here);
 	// A 32-bit reader needs bases below 4 GiB: the low range, for everyone.

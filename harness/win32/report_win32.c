@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <windows.h>
+
 #include "report_win32.h"
+#include "shmlab/contract.h"
 
 const char *
 exception_name(int code)
@@ -25,6 +28,36 @@ exception_name(int code)
 			return names[i].name;
 	snprintf(buf, sizeof buf, "%#010x", (unsigned)code);
 	return buf;
+}
+
+const char *
+shell_path(const char *path, char *buf, size_t len)
+{
+	HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+	size_t n;
+
+	if (ntdll == NULL || GetProcAddress(ntdll, "wine_get_version") == NULL
+	    || (path[0] != 'Z' && path[0] != 'z') || path[1] != ':' || path[2] != '\\')
+		return path;
+	n = (size_t)snprintf(buf, len, "%s", path + 2);
+	for (size_t i = 0; i < n && i < len; i++)
+		if (buf[i] == '\\')
+			buf[i] = '/';
+	return buf;
+}
+
+// The command that replays r: describe.c's line, with the library of a
+// CONTRACT run as a shell under Wine takes its path (shell_path).
+static void
+replay_win32(char *buf, size_t len, const struct run *r, const char *argv0)
+{
+	static struct run shown;
+	char impl[MAX_PATH + 8];
+
+	shown = *r;
+	if (r->impl)
+		shown.impl = shell_path(r->impl, impl, sizeof impl);
+	replay_line(buf, len, &shown, argv0);
 }
 
 // ---------------------------------------------------------------- JSON
@@ -70,6 +103,21 @@ static void
 json_hex(FILE *f, uintptr_t a)
 {
 	fprintf(f, "\"%#llx\"", (unsigned long long)a);
+}
+
+static void
+json_features(FILE *f, unsigned mask)
+{
+	int first = 1;
+
+	fputc('[', f);
+	for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
+		if (mask & feature_names[i].bit) {
+			fputs(first ? "" : ", ", f);
+			json_string(f, feature_names[i].name);
+			first = 0;
+		}
+	fputc(']', f);
 }
 
 static void
@@ -139,7 +187,7 @@ report_json_win32(const char *path, const struct run *r, const char *argv0, cons
 
 	if (f == NULL)
 		return -1;
-	replay_line(replay, sizeof replay, r, argv0);
+	replay_win32(replay, sizeof replay, r, argv0);
 	fputc('{', f);
 	json_key(f, &first, "scenario"), json_string(f, r->sc->name);
 	json_key(f, &first, "strategy"), json_string(f, strategy_name(r->strategy));
@@ -160,8 +208,12 @@ report_json_win32(const char *path, const struct run *r, const char *argv0, cons
 	json_key(f, &first, "problem"), json_string(f, why ? why : r->problem);
 	json_key(f, &first, "handout"), json_string_or_null(f, r->sc->handout);
 	json_key(f, &first, "rule"), json_string_or_null(f, r->sc->rule);
-	json_key(f, &first, "impl"), fputs("null", f);
-	json_key(f, &first, "contract_version"), fputs("null", f);
+	json_key(f, &first, "impl"), json_string_or_null(f, r->sc->flags & CONTRACT ? r->impl : NULL);
+	json_key(f, &first, "contract_version");
+	if (r->sc->flags & CONTRACT)
+		fprintf(f, "%d", r->impl_version);
+	else
+		fputs("null", f);
 	json_key(f, &first, "replay"), json_string(f, replay);
 	json_key(f, &first, "workers"), fputc('[', f);
 	for (int i = 0; !why && i < r->procs; i++) {
@@ -189,7 +241,7 @@ list_json_win32(FILE *out)
 		json_key(out, &first, "selftest"), fputs(sc->flags & SELFTEST ? "true" : "false", out);
 		json_key(out, &first, "contract"), fputs(sc->flags & CONTRACT ? "true" : "false", out);
 		json_key(out, &first, "rule"), json_string_or_null(out, sc->rule);
-		json_key(out, &first, "features"), fputs("[]", out);
+		json_key(out, &first, "features"), json_features(out, sc->features);
 		json_key(out, &first, "passes_under"), json_strategies(out, sc->passes_under);
 		json_key(out, &first, "caught_under"), json_strategies(out, sc->caught_under);
 		fputs("\n  }", out);
@@ -233,8 +285,9 @@ report_text_win32(FILE *out, const struct run *r, const char *argv0)
 		text_worker(out, r, i);
 	if (r->problem[0])
 		fprintf(out, "  run: %s\n", r->problem);
-	fprintf(out, "result: %s  (the lesson predicts: %s)\n", result_name(r->result), expectation(r));
-	replay_line(replay, sizeof replay, r, argv0);
+	fprintf(out, "result: %s  (%s: %s)\n", result_name(r->result),
+	    r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
+	replay_win32(replay, sizeof replay, r, argv0);
 	fprintf(out, "replay: %s\n", replay);
 	if (r->result != RESULT_PASS && r->sc->handout)
 		fprintf(out, "read: %s\n", r->sc->handout);

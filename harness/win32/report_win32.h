@@ -9,6 +9,12 @@
 // The name of an exception code, "EXCEPTION_ACCESS_VIOLATION", else its hex.
 const char *exception_name(int code);
 
+// path as a shell on the machine that runs Wine takes it: under Wine a path
+// on the Z: drive (the root) becomes the Unix path, written into buf;
+// otherwise path itself.
+const char *shell_path(const char *path, char *buf, size_t len);
+
+
 void report_text_win32(FILE *out, const struct run *r, const char *argv0);
 
 // Writes the JSON report of r to path; a SKIP report when why is not NULL.

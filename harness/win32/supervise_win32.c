@@ -256,6 +256,10 @@ start(struct run *r, int i)
 			snprintf(arg, sizeof arg, "--at=%#llx", (unsigned long long)r->plan.at[i][v]);
 			append_arg(cmd, sizeof cmd, arg);
 		}
+	if (r->sc->flags & CONTRACT) {          // the library under test, for the worker to load
+		append_arg(cmd, sizeof cmd, "--impl");
+		append_arg(cmd, sizeof cmd, r->impl);
+	}
 	append_arg(cmd, sizeof cmd, "--region");
 	append_arg(cmd, sizeof cmd, r->region);
 	// The client end is the only inheritable handle while this worker starts:

@@ -13,7 +13,12 @@
  *     longer than the run's bound; the harness's job object ends it anyway
  *     if the harness itself dies (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE).
  *
- * There is no `fork` on Windows, so no worker ever starts another.
+ * For a CONTRACT scenario the worker loads the library under test (--impl, a
+ * DLL, with ../impl.c) and maps its views through it, as ../worker.c does.
+ *
+ * There is no `fork` on Windows, so no worker ever starts another worker; a
+ * scenario that needs a process of its own starts this program as a helper
+ * (helpers_win32.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,11 +30,15 @@
 
 #include "addresses.h"
 #include "channel_win32.h"
+#include "helpers_win32.h"
+#include "impl.h"
 #include "scenario.h"
 
 struct job {
 	const struct scenario *sc;
 	struct worker w;
+	struct impl impl;               // CONTRACT scenarios: loaded from impl_path
+	const char *impl_path;
 	const char *region;
 	HANDLE chan;
 	int timeout_ms;
@@ -69,15 +78,26 @@ give_up(struct job *j, const char *what)
 	ExitProcess(3);
 }
 
+// Opens and maps the region: through the library under test for a CONTRACT
+// scenario (mapping at a given address is part of the contract), through the
+// reference linked in otherwise.
 static void
 map_views(struct job *j)
 {
+	int (*open_region)(struct shmlab_region *, const char *) = shmlab_region_open;
+	int (*map)(const struct shmlab_region *, void *, struct shmlab_view *) = shmlab_region_map;
+	int (*close_region)(struct shmlab_region *) = shmlab_region_close;
 	struct shmlab_region r;
 
-	if (shmlab_region_open(&r, j->region) < 0)
+	if (j->w.impl) {
+		open_region = j->impl.region_open;
+		map = j->impl.region_map;
+		close_region = j->impl.region_close;
+	}
+	if (open_region(&r, j->region) < 0)
 		give_up(j, "cannot open the region");
 	for (int v = 0; v < j->nviews; v++) {
-		if (shmlab_region_map(&r, (void *)j->at[v], &j->view[v]) < 0) {
+		if (map(&r, (void *)j->at[v], &j->view[v]) < 0) {
 			char what[80];
 			snprintf(what, sizeof what, "cannot map view %d at %#llx", v, (unsigned long long)j->at[v]);
 			give_up(j, what);
@@ -87,7 +107,21 @@ map_views(struct job *j)
 			give_up(j, "the library mapped the view somewhere other than asked");
 		}
 	}
-	shmlab_region_close(&r);        // the views keep the region; the name goes with the handles
+	close_region(&r);       // the views keep the region; the name goes with the handles
+}
+
+static void
+load_impl(struct job *j)
+{
+	char why[CHAN_MSG_MAX - 16];
+
+	if (!(j->sc->flags & CONTRACT))
+		return;
+	if (j->impl_path == NULL || impl_load(&j->impl, j->impl_path, why, sizeof why) < 0) {
+		chan_send(j->chan, "error %s", j->impl_path ? why : "no implementation given (--impl)");
+		ExitProcess(3);
+	}
+	j->w.impl = &j->impl;
 }
 
 static void
@@ -164,7 +198,7 @@ parse(struct job *j, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "index", 1, 0, 'i' }, { "procs", 1, 0, 'n' }, { "region", 1, 0, 'r' },
 		{ "chan", 1, 0, 'c' }, { "at", 1, 0, 'a' }, { "views", 1, 0, 'v' },
-		{ "timeout-ms", 1, 0, 't' }, { "seed", 1, 0, 's' }, { 0, 0, 0, 0 },
+		{ "timeout-ms", 1, 0, 't' }, { "seed", 1, 0, 's' }, { "impl", 1, 0, 'l' }, { 0, 0, 0, 0 },
 	};
 	int c, nat = 0;
 
@@ -180,6 +214,7 @@ parse(struct job *j, int argc, char **argv)
 		case 'v': j->nviews = atoi(optarg); break;
 		case 't': j->timeout_ms = atoi(optarg); break;
 		case 's': j->w.seed = strtoull(optarg, NULL, 0); break;
+		case 'l': j->impl_path = optarg; break;
 		case 'a':
 			if (nat == MAX_VIEWS)
 				return -1;
@@ -202,6 +237,8 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--abi") == 0)
 		return (int)sizeof(void *) * 8;        // the harness asks before a mixed-ABI run
+	if (argc == 5 && strcmp(argv[1], GIVE_AND_EXIT) == 0)
+		return give_and_exit(argv[2], argv[3], argv[4]);
 	if (parse(&j, argc, argv) < 0) {
 		fprintf(stderr, "shmlab worker: started with bad arguments; the harness starts workers\n");
 		return 2;
@@ -211,6 +248,7 @@ main(int argc, char **argv)
 	SetUnhandledExceptionFilter(on_fault);
 	// Outlives the harness's own bound, as alarm() does on POSIX.
 	CloseHandle(CreateThread(NULL, 0, watchdog, (void *)(uintptr_t)(j.timeout_ms + 5000), 0, NULL));
+	load_impl(&j);
 	map_views(&j);
 	announce(&j);
 	obey(&j);

@@ -20,11 +20,19 @@
  * refused, and the file by st_dev and st_ino, so a number the giver has since
  * reused for another file is refused too.
  *
+ * On Windows the same three functions give and take a HANDLE (the _WIN32
+ * declarations below): the taker opens the giver's process with
+ * PROCESS_DUP_HANDLE and calls DuplicateHandle with it as the source and
+ * itself as the target; the ticket names the giver by its process id and
+ * creation time (GetProcessTimes), and a move is DUPLICATE_CLOSE_SOURCE.
+ *
  * A ticket is SHMLAB_TICKET_SIZE bytes at an offset aligned to 8, anywhere in
  * the region; the caller allocates it. Its layout is the implementation's.
  *
  * Every function returns 0 on success and -1 with errno set on failure.
- * Sources: pidfd_open(2), pidfd_getfd(2), ptrace(2), proc(5), unix(7).
+ * Sources: pidfd_open(2), pidfd_getfd(2), ptrace(2), proc(5), unix(7);
+ * Microsoft docs, "DuplicateHandle function", "OpenProcess function",
+ * "Process Security and Access Rights", "GetProcessTimes function".
  */
 #ifndef SHMLAB_HANDLES_H
 #define SHMLAB_HANDLES_H
@@ -69,6 +77,48 @@ int shmlab_handle_take(const struct shmlab_view *v, shmlab_off ticket, int acces
 // took it in time: the ticket is withdrawn and the descriptor stays open),
 // EBADF (the giver's number no longer names the file it gave: nothing is
 // closed).
+int shmlab_handle_settle(const struct shmlab_view *v, shmlab_off ticket, int timeout_ms);
+
+#else   // _WIN32: HANDLEs
+
+#include <windows.h>
+
+// Writes a ticket for this process's handle h at ticket. access is the most
+// a taker may ask for (FILE_MAP_READ, say): the giver states it, because
+// Windows has no documented call that reads the access a handle was granted,
+// and DuplicateHandle may grant more than the source handle has (Microsoft
+// docs, "DuplicateHandle function"). flags: 0 (a copy: taken any number of
+// times until it is settled) or SHMLAB_GIVE_MOVE (taken once; the taker's
+// DuplicateHandle closes h). h must stay open, with the object given, until
+// the ticket is settled. Errors: ERANGE (the ticket is not inside the view),
+// EINVAL (not aligned to 8, unknown flags, access 0), EBADF (h is not an open
+// handle of this process; a pseudo-handle included).
+int shmlab_handle_give(const struct shmlab_view *v, shmlab_off ticket, HANDLE h, DWORD access,
+    unsigned flags);
+
+// Makes a handle in this process to the object of the ticket at ticket, not
+// inheritable, with exactly `access`, and stores it in *out. access 0 means
+// the access the giver stated. The taker duplicates it from the giver's
+// process (OpenProcess with PROCESS_DUP_HANDLE), closing that process's
+// handle again whatever happens. A move is taken with DUPLICATE_CLOSE_SOURCE,
+// which closes the giver's handle even when the call fails, so a move is
+// spent by its first take, whatever that take returns. Errors: ERANGE,
+// EINVAL (not a ticket, or withdrawn or settled), EACCES (more access than
+// the giver stated), EALREADY (a move, taken already), ESRCH (the giver has
+// exited, or its process id now names another process), EPERM (this process
+// may not open the giver with PROCESS_DUP_HANDLE), EBADF (the giver's handle
+// value names no handle any more).
+int shmlab_handle_take(const struct shmlab_view *v, shmlab_off ticket, DWORD access, HANDLE *out);
+
+// Called by the giver: waits at most timeout_ms milliseconds until the ticket
+// was taken (once, for a copy; for a move, until its taker has closed the
+// giver's handle), then clears it. The wait polls the ticket: Windows has no
+// wait on an address shared between processes (WaitOnAddress is for the
+// threads of one process). Errors: ERANGE, EINVAL (not a ticket, or not this
+// process's; a negative timeout), ETIMEDOUT (nobody took it in time: the
+// ticket is withdrawn and h stays open), EINPROGRESS (at the deadline a
+// taker had claimed the move and not finished: h is the taker's to close;
+// settle again).
 int shmlab_handle_settle(const struct shmlab_view *v, shmlab_off ticket, int timeout_ms);
 
 #endif
