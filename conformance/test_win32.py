@@ -526,3 +526,22 @@ def test_mutant_is_killed(wine, pytestconfig, mutant, strategy):
     run = wine.run(mutant.scenario, strategy, procs=CONTRACT_PROCS, impl=library)
     assert run.returncode == EXIT_FAIL and run.result == "FAIL", explain(
         run, f"mutant {mutant.name} caught: exit 1, FAIL ({mutant.rule}); why it should be: {mutant.why}")
+
+
+@pytest.mark.lab05
+def test_gdi_handle_names_the_readers_own_brush(wine):
+    """The handout's claim, word for word: the stored brush value is a brush
+    in each reader too, its own, with its own colour. No error tells it."""
+    run = wine.run("05-gdi-handle-broken", "distinct")
+    check_well_formed(run)
+    readers = run.workers[1:]
+    assert readers and all(w["outcome"] == "FAIL" and "names this process's own brush" in w["message"]
+                           for w in readers), explain(run, "every reader FAIL: the value names its own brush")
+
+
+@pytest.mark.lab05
+def test_stale_hwnd_says_so(wine):
+    run = wine.run("05-stale-hwnd-broken", "distinct")
+    check_well_formed(run)
+    assert all(w["outcome"] == "FAIL" and "error 1400" in w["message"] for w in run.workers), explain(
+        run, "every worker FAIL, PostMessage with ERROR_INVALID_WINDOW_HANDLE (1400)")

@@ -22,7 +22,9 @@ extern const struct scenario
     lab03_checked_offset_fixed,
     lab04_raw_handle_broken, lab04_duplicate_handle_fixed, lab04_duplicate_read_only_fixed,
     lab04_duplicate_close_fixed,
-    contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move;
+    contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move,
+    lab05_hwnd_fixed, lab05_stale_hwnd_broken, lab05_gdi_handle_broken, lab05_gdi_description_fixed,
+    lab05_hook_shared;
 
 const struct scenario *const scenarios[] = {
 	&selftest_pass, &selftest_fail, &selftest_segv, &selftest_hang, &selftest_exit,
@@ -33,6 +35,8 @@ const struct scenario *const scenarios[] = {
 	&lab04_raw_handle_broken, &lab04_duplicate_handle_fixed, &lab04_duplicate_read_only_fixed,
 	&lab04_duplicate_close_fixed,
 	&contract_handle_give_take, &contract_handle_no_leak, &contract_handle_access, &contract_handle_move,
+	&lab05_hwnd_fixed, &lab05_stale_hwnd_broken, &lab05_gdi_handle_broken, &lab05_gdi_description_fixed,
+	&lab05_hook_shared,
 	NULL,
 };
 
