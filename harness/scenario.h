@@ -51,6 +51,7 @@ enum scenario_flags {
 	NEEDS_ASLR = 16,        // SKIP when address randomization is off: one program would
 	                        // load at one address in every process
 	SYSV_IPC  = 32,         // may make SysV IPC objects: the harness checks none is left
+	WINDOWS   = 64,         // Win32: workers make windows or hooks, which need the desktop
 };
 
 struct impl;

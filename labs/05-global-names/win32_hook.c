@@ -62,6 +62,7 @@ const struct scenario lab05_hook_shared = {
 	.summary = "an HHOOK stored in the region; CallNextHookEx ignores the handle it is given",
 	.handout = "labs/05-global-names/README.md#hhook",
 	.region_size = 65536,
+	.flags = WINDOWS,
 	.passes_under = ALL_STRATEGIES,
 	.prepare = set_hooks,
 	.run = press_f24,
