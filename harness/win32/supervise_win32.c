@@ -478,13 +478,14 @@ supervise(struct run *r)
 		r->w[i] = (struct worker_record){ .chan = -1 };
 		sys[i] = (struct proc){ .chan = INVALID_HANDLE_VALUE };
 	}
-	deadline = GetTickCount64() + (ULONGLONG)r->timeout_ms;
 	// The desktop's process starts with the first window of a session and,
-	// under headless Wine, ends a few seconds after the last. Started by a
-	// worker, it would be a process of the run's job that outlives the run;
-	// asked for here, it is the harness's, and lasts the run.
+	// under headless Wine, ends a few seconds after its last user. Started
+	// by a worker, it would be a process of the run's job that outlives the
+	// run; asked for here, before the run's clock starts, it is the
+	// harness's. (The Win32 tests keep it up all along: shmlab-desktop.exe.)
 	if (r->sc->flags & WINDOWS)
 		GetDesktopWindow();
+	deadline = GetTickCount64() + (ULONGLONG)r->timeout_ms;
 	if ((job = make_job()) == NULL) {
 		snprintf(r->problem, sizeof r->problem, "cannot create a job object (error %lu)",
 		    (unsigned long)GetLastError());
