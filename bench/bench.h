@@ -69,6 +69,12 @@ void bench_ipc(const struct bench_opts *o, struct ipc_result *r);
 // 5. The harness: ms to start, map and end N workers (00-selftest-pass),
 // beside fork+exec+wait of N trivial processes; and the conformance suite's
 // wall time on the reference.
+// The Win32 figures (bench_win32.c under Wine), microseconds.
+struct win32_result {
+	double event_rtt_us, hwnd_rtt_us, dup_local_us, dup_remote_us;
+};
+int bench_win32(const struct bench_opts *o, struct win32_result *r, char *why, size_t len);
+
 struct harness_result {
 	int procs;
 	double harness_ms, spawn_ms;

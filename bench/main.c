@@ -148,6 +148,30 @@ print_ipc(const struct ipc_result *r, json_object *root)
 }
 
 static void
+print_win32(const struct win32_result *w, const char *why, json_object *root)
+{
+	json_object *o = json_object_new_object();
+	char b[4][24], x[2][16];
+
+	if (why[0]) {
+		printf("  Win32 under Wine: not measured (%s)\n", why);
+		json_object_object_add(root, "win32", NULL);
+		return;
+	}
+	printf("  %-34s %8s\n", "Wine: event round trip (baseline)", fig(w->event_rtt_us, "%.2f", b[0]));
+	printf("  %-34s %8s  %s\n", "Wine: HWND PostMessage round trip", fig(w->hwnd_rtt_us, "%.2f", b[1]),
+	    times(w->hwnd_rtt_us, w->event_rtt_us, x[0]));
+	printf("  %-34s %8s\n", "Wine: DuplicateHandle, same process", fig(w->dup_local_us, "%.3f", b[2]));
+	printf("  %-34s %8s  %s\n", "Wine: DuplicateHandle, into another", fig(w->dup_remote_us, "%.3f", b[3]),
+	    times(w->dup_remote_us, w->dup_local_us, x[1]));
+	json_object_object_add(o, "event_rtt_us", num(w->event_rtt_us));
+	json_object_object_add(o, "hwnd_rtt_us", num(w->hwnd_rtt_us));
+	json_object_object_add(o, "duplicate_local_us", num(w->dup_local_us));
+	json_object_object_add(o, "duplicate_remote_us", num(w->dup_remote_us));
+	json_object_object_add(root, "win32", o);
+}
+
+static void
 print_harness(const struct harness_result *h, int n, double suite_s, json_object *root)
 {
 	json_object *arr = json_object_new_array();
@@ -220,6 +244,8 @@ main(int argc, char **argv)
 	struct alloc_result alloc[3];
 	struct harness_result harness[3];
 	struct ipc_result ipc;
+	struct win32_result win32 = { 0 };
+	char win32_why[120] = "--quick leaves Wine out";
 	static const uint64_t sizes[] = { 4096, 65536, 4194304 };
 	static const int procs[] = { 1, 2, 4 };
 	double suite = -1;
@@ -258,6 +284,10 @@ main(int argc, char **argv)
 	}
 	progress("3-4/5 passing descriptors, SysV round trips");
 	bench_ipc(&o, &ipc);
+	if (!o.quick) {
+		progress("3-4/5 DuplicateHandle and HWND round trips under Wine");
+		bench_win32(&o, &win32, win32_why, sizeof win32_why);
+	}
 	progress("5/5 the harness");
 	for (int i = 0; i < 3; i++)
 		bench_harness(&o, procs[i] * 2, &harness[i]);
@@ -268,6 +298,7 @@ main(int argc, char **argv)
 	print_chase(chase, nsizes, root);
 	print_alloc(alloc, 3, root);
 	print_ipc(&ipc, root);
+	print_win32(&win32, win32_why, root);
 	print_harness(harness, 3, suite, root);
 	if (json && json_object_to_file_ext(json, root, JSON_C_TO_STRING_PRETTY) < 0) {
 		fprintf(stderr, "shmlab-bench: cannot write %s\n", json);
