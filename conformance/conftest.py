@@ -210,26 +210,18 @@ class Impl:
                 f"{', '.join(self.feature_names) or 'none'})")
 
 
-PROBE = """
-import ctypes, json, sys
-try:
-    lib = ctypes.CDLL(sys.argv[1])
-    out = {"version": lib.shmlab_contract_version(), "features": ctypes.c_uint(lib.shmlab_features()).value}
-except (OSError, AttributeError) as e:
-    out = {"error": str(e)}
-print(json.dumps(out))
-"""
-
-
-def probe_impl(path):
+def probe_impl(path, harness):
+    """What the harness says the library is (`shmlab-harness impl LIB`): it
+    loads it as its workers will, so a library built with a sanitizer is
+    described rightly, and one that crashes on load cannot take pytest with it."""
     try:
-        out = subprocess.run([sys.executable, "-c", PROBE, str(path)], stdin=subprocess.DEVNULL,
+        out = subprocess.run([str(harness), "impl", str(path)], stdin=subprocess.DEVNULL,
                              capture_output=True, text=True, timeout=30)
         got = json.loads(out.stdout.strip().splitlines()[-1])
-    except (subprocess.TimeoutExpired, ValueError, IndexError):
-        got = {"error": f"loading it in a child process failed (exit {out.returncode}): "
-                        f"{out.stderr.strip()[-300:]}" if "out" in locals() else "loading it took over 30 s"}
-    return Impl(path, got.get("version"), got.get("features") or 0, got.get("error"))
+    except (subprocess.TimeoutExpired, ValueError, IndexError, OSError) as e:
+        got = {"error": f"`shmlab-harness impl` could not describe it: {e}"}
+    features = sum(FEATURE_BITS.get(name, 0) for name in got.get("features") or [])
+    return Impl(path, got.get("version"), features, got.get("error"))
 
 
 def impl_under_test(config):
@@ -238,7 +230,7 @@ def impl_under_test(config):
         build = build_dir(config)
         path = (resolve_impl(chosen, build, shell_cwd=os.environ.get("PWD")) if chosen
                 else build / "lib" / "libshmlab.so")
-        config._shmlab_impl = probe_impl(path)
+        config._shmlab_impl = probe_impl(path, harness_path(config))
     return config._shmlab_impl
 
 

@@ -2,6 +2,7 @@
  * shmlab-harness: list the scenarios, or run one in N worker processes.
  *
  *   shmlab-harness list [--json]
+ *   shmlab-harness impl [LIB]          what LIB (default as for run) says it is, as JSON
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
  *
@@ -32,6 +33,7 @@ static const char *progname = "shmlab-harness";   // as invoked, for replay line
 
 static const char usage[] =
     "usage: shmlab-harness list [--json]\n"
+    "       shmlab-harness impl [LIBRARY]\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n"
     "                      [--impl LIBRARY]   (CONTRACT scenarios; default $SHMLAB_IMPL, else\n"
@@ -276,6 +278,35 @@ run(int argc, char **argv)
 	return r.result == RESULT_PASS ? 0 : r.result == RESULT_ERROR ? EXIT_USAGE : EXIT_FAILED;
 }
 
+// `impl [LIB]`: loads the library as a run would and prints, as JSON, its
+// path and contract version and feature sets, or why it cannot be loaded.
+// The suite asks this rather than loading the library itself, so a library
+// built with a sanitizer, whose runtime only a sanitized program has, is
+// described as the workers will see it. Exit 0, or 2 if it cannot be loaded.
+static int
+describe_impl(const char *path)
+{
+	static struct run r;
+	json_object *o = json_object_new_object();
+	struct impl im;
+	char why[400];
+	int rc = 0;
+
+	r.impl = path;
+	find_workers(&r);
+	json_object_object_add(o, "path", json_object_new_string(r.impl));
+	if (impl_load(&im, r.impl, why, sizeof why) < 0) {
+		json_object_object_add(o, "error", json_object_new_string(why));
+		rc = EXIT_USAGE;
+	} else {
+		json_object_object_add(o, "version", json_object_new_int(im.version));
+		json_object_object_add(o, "features", features_in(im.features));
+	}
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,6 +320,8 @@ main(int argc, char **argv)
 		return list_json(), 0;
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "impl") == 0)
+		return describe_impl(argc == 3 ? argv[2] : NULL);
 	fprintf(stderr, "%s", usage);
 	return EXIT_USAGE;
 }
