@@ -150,7 +150,7 @@ print_ipc(const struct ipc_result *r, json_object *root)
 static void
 print_win32(const struct win32_result *w, const char *why, json_object *root)
 {
-	json_object *o = json_object_new_object();
+	json_object *o;
 	char b[4][24], x[2][16];
 
 	if (why[0]) {
@@ -158,6 +158,7 @@ print_win32(const struct win32_result *w, const char *why, json_object *root)
 		json_object_object_add(root, "win32", NULL);
 		return;
 	}
+	o = json_object_new_object();
 	printf("  %-34s %8s\n", "Wine: event round trip (baseline)", fig(w->event_rtt_us, "%.2f", b[0]));
 	printf("  %-34s %8s  %s\n", "Wine: HWND PostMessage round trip", fig(w->hwnd_rtt_us, "%.2f", b[1]),
 	    times(w->hwnd_rtt_us, w->event_rtt_us, x[0]));
