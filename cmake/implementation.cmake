@@ -10,7 +10,11 @@ function(shmlab_add_implementation name)
   add_library(${name} SHARED ${arg_UNPARSED_ARGUMENTS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/reference/include)
   target_link_libraries(${name} PRIVATE shmlab_warnings)
-  target_link_options(${name} PRIVATE -Wl,-z,defs)
+  # A sanitizer's runtime lives in the executable that loads the library, so
+  # its symbols are undefined in the library itself: -z defs only without one.
+  if(NOT SHMLAB_SANITIZE)
+    target_link_options(${name} PRIVATE -Wl,-z,defs)
+  endif()
   if(arg_OUTPUT_DIRECTORY)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${arg_OUTPUT_DIRECTORY})
   endif()
