@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -312,6 +313,35 @@ close_and_unmap_keep_data(void **state)
 	assert_int_equal(f->v[1].base[17], 0x71);
 }
 
+// Mode 0600 means what it says: a process of another user cannot open the
+// region, for reading or writing. The other user is `nobody` (uid 65534);
+// only root can become it, so otherwise the test is skipped, saying why.
+static void
+other_user_cannot_open(void **state)
+{
+	struct fx *f = *state;
+	int status = 0;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		print_message("skipped: needs root, to run a process as another user (nobody)\n");
+		skip();
+	}
+	assert_int_equal(shmlab_region_create(&f->r[0], f->name, f->page), 0);
+	if ((pid = fork()) == 0) {
+		int rw, ro;
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		rw = shm_open(f->name, O_RDWR, 0);
+		ro = shm_open(f->name, O_RDONLY, 0);
+		_exit(rw < 0 && ro < 0 && errno == EACCES ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);       // 1: opened; 3: could not become nobody
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -333,6 +363,7 @@ main(void)
 		T(memfd_region_works),
 		T(unlink_removes_name),
 		T(close_and_unmap_keep_data),
+		T(other_user_cannot_open),
 	};
 
 	return cmocka_run_group_tests_name("region", tests, NULL, NULL);
