@@ -92,8 +92,8 @@ open_heap(const struct shmlab_view *v, struct heap_view *hv)
 	if (shmlab_check(v) < 0)
 		return -1;
 	at = __atomic_load_n(&hdr->heap, __ATOMIC_ACQUIRE);
-	if (at == 0 || !fits(v, at, sizeof(struct heap)))
-		goto corrupt;
+	if (at == 0 || at % _Alignof(struct heap) != 0 || !fits(v, at, sizeof(struct heap)))
+		goto corrupt;           // a peer wrote the header: misaligned is as bad as outside
 	hv->h = (struct heap *)(v->base + at);
 	if (__atomic_load_n(&hv->h->magic, __ATOMIC_ACQUIRE) != HEAP_MAGIC)
 		goto corrupt;
@@ -333,10 +333,11 @@ tally_pages(const struct heap_view *hv, const uint64_t *seen, struct shmlab_heap
 	uint32_t claimed = hv->h->next_page < hv->npages ? hv->h->next_page : hv->npages;
 
 	for (uint32_t p = 0; p < hv->npages; p++) {
-		uint32_t owner = hv->owners[p];
-		uint64_t step = owner ? (uint64_t)1 << (owner % 256 - 1) : 1;
-		if ((p < claimed) != (owner != 0) || owner % 256 > CLASSES)
+		uint32_t owner = hv->owners[p], class1 = owner % 256;     // read once: a peer may write it
+		uint64_t step;
+		if ((p < claimed) != (owner != 0) || (owner != 0 && (class1 == 0 || class1 > CLASSES)))
 			return -1;
+		step = owner ? (uint64_t)1 << (class1 - 1) : 1;
 		for (uint64_t u = (uint64_t)p * UNITS_PER_PAGE; u < (uint64_t)(p + 1) * UNITS_PER_PAGE; u++) {
 			uint64_t mask = (uint64_t)1 << (u % 64);
 			int used = (hv->bits[u / 64] & mask) != 0, listed = (seen[u / 64] & mask) != 0;
