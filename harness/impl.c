@@ -1,5 +1,6 @@
 // Loading an implementation of the contract (see impl.h).
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,4 +81,34 @@ impl_load(struct impl *im, const char *path, char *why, size_t len)
 		memcpy((char *)im + optional[i].at, &f, sizeof f);
 	}
 	return 0;      // the library stays loaded for the life of the process
+}
+
+int
+impl_map_views(const struct impl *im, const char *name, int nviews, const uintptr_t *at,
+    struct shmlab_view *views, char *why, size_t len)
+{
+	int (*open_region)(struct shmlab_region *, const char *) = im ? im->region_open : shmlab_region_open;
+	int (*map)(const struct shmlab_region *, void *, struct shmlab_view *) = im ? im->region_map : shmlab_region_map;
+	int (*close_region)(struct shmlab_region *) = im ? im->region_close : shmlab_region_close;
+	struct shmlab_region r;
+
+	if (open_region(&r, name) < 0)
+		return snprintf(why, len, "cannot open the region"), -1;
+	for (int v = 0; v < nviews; v++) {
+		if (map(&r, (void *)at[v], &views[v]) < 0) {
+			int err = errno;
+			snprintf(why, len, "cannot map view %d at %#llx", v, (unsigned long long)at[v]);
+			close_region(&r);
+			errno = err;
+			return -1;
+		}
+		if (at[v] && views[v].base != (unsigned char *)at[v]) {
+			snprintf(why, len, "the library mapped the view somewhere other than asked");
+			close_region(&r);
+			errno = EADDRNOTAVAIL;
+			return -1;
+		}
+	}
+	close_region(&r);       // the views keep the region; the name goes with the handles
+	return 0;
 }

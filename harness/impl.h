@@ -54,6 +54,15 @@ struct impl {
 	    int *);
 };
 
+// Opens the region `name` and maps nviews views of it, view v at at[v] (0:
+// wherever the library likes), through im (a CONTRACT scenario's library
+// under test) or, if im is NULL, through the reference linked in; a view
+// that lands anywhere but where asked is an error too. The region's handle
+// is closed after: the views keep the region. Returns 0, or -1 with errno
+// set and what went wrong in why. Both harnesses' workers map this way.
+int impl_map_views(const struct impl *im, const char *name, int nviews, const uintptr_t *at,
+    struct shmlab_view *views, char *why, size_t len);
+
 // Loads the library at path and fills im. Returns 0, or -1 with the reason
 // (the library cannot be loaded, lacks a function of the core or of a
 // feature set it declares, or implements another major version of the

@@ -96,30 +96,10 @@ give_up(struct job *j, const char *what)
 static void
 map_views(struct job *j)
 {
-	int (*open)(struct shmlab_region *, const char *) = shmlab_region_open;
-	int (*map)(const struct shmlab_region *, void *, struct shmlab_view *) = shmlab_region_map;
-	int (*close)(struct shmlab_region *) = shmlab_region_close;
-	struct shmlab_region r;
+	char why[120];
 
-	if (j->w.impl) {
-		open = j->impl.region_open;
-		map = j->impl.region_map;
-		close = j->impl.region_close;
-	}
-	if (open(&r, j->region) < 0)
-		give_up(j, "cannot open the region");
-	for (int v = 0; v < j->nviews; v++) {
-		if (map(&r, (void *)j->at[v], &j->view[v]) < 0) {
-			char what[80];
-			snprintf(what, sizeof what, "cannot map view %d at %#lx", v, (unsigned long)j->at[v]);
-			give_up(j, what);
-		}
-		if (j->at[v] && j->view[v].base != (unsigned char *)j->at[v]) {
-			errno = EADDRNOTAVAIL;
-			give_up(j, "the library mapped the view somewhere other than asked");
-		}
-	}
-	close(&r);
+	if (impl_map_views(j->w.impl, j->region, j->nviews, j->at, j->view, why, sizeof why) < 0)
+		give_up(j, why);
 }
 
 static void
