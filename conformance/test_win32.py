@@ -155,6 +155,18 @@ def shmlab_exe_processes():
     return found
 
 
+def processes_that_stay(bound_s=2.0):
+    """shmlab_exe_processes(), once the processes the harness saw end have
+    finished ending: Wine reports a process ended to Windows before its Unix
+    process has gone, which on a loaded machine takes a moment. Polls /proc,
+    bounded by bound_s; what is still there then has stayed."""
+    deadline = time.monotonic() + bound_s
+    while (left := shmlab_exe_processes()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+        reap_children()
+    return left
+
+
 def reap_children():
     """Reaps pytest's exited children: Wine detaches the processes it
     starts, and pytest, a child subreaper (conftest), inherits them."""
@@ -202,7 +214,7 @@ def no_leftovers(request, tmp_path):
     finally:
         _ctx = None
     reap_children()
-    left = shmlab_exe_processes()
+    left = processes_that_stay()
     # Only entries named after this test's own regions: POSIX runs beside
     # this session (ctest -j) make and remove /dev/shm/shmlab-* entries too.
     ours = {n.split("\\", 1)[-1] for n in _ctx_regions}
