@@ -77,7 +77,7 @@ echo(int sock, int with_fd)
 static double
 round_trips(const struct bench_opts *o, int n, int with_fd)
 {
-	int sv[2], fd = dup(0);
+	int sv[2], fd = dup(0), failed = 0;
 	double us[REPS_MAX];
 	char byte = 'b';
 	pid_t pid;
@@ -89,18 +89,17 @@ round_trips(const struct bench_opts *o, int n, int with_fd)
 		echo(sv[1], with_fd);
 	}
 	close(sv[1]);
-	for (int r = 0; r < o->reps; r++) {
+	for (int r = 0; r < o->reps && !failed; r++) {
 		uint64_t t0 = now_ns();
-		for (int k = 0; k < n; k++)
-			if ((with_fd ? send_fd(sv[0], fd) : (write(sv[0], &byte, 1) == 1 ? 0 : -1)) < 0
-			    || read(sv[0], &byte, 1) != 1)
-				us[r] = -1e9;
+		for (int k = 0; k < n && !failed; k++)
+			failed = (with_fd ? send_fd(sv[0], fd) : (write(sv[0], &byte, 1) == 1 ? 0 : -1)) < 0
+			    || read(sv[0], &byte, 1) != 1;
 		us[r] = (double)(now_ns() - t0) / n / 1e3;
 	}
 	close(sv[0]);
 	close(fd);
 	waitpid(pid, NULL, 0);
-	return median(us, o->reps);
+	return failed ? -1 : median(us, o->reps);
 }
 
 static double
@@ -162,7 +161,7 @@ struct msg { long type; char text[8]; };
 static double
 sysv_round_trips(const struct bench_opts *o, int n)
 {
-	int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600), failed = 0;
 	double us[REPS_MAX];
 	struct msg m = { 1, "ping" };
 	pid_t pid;
@@ -178,18 +177,17 @@ sysv_round_trips(const struct bench_opts *o, int n)
 		}
 		_exit(0);                       // the queue was removed: done
 	}
-	for (int r = 0; r < o->reps; r++) {
+	for (int r = 0; r < o->reps && !failed; r++) {
 		uint64_t t0 = now_ns();
-		for (int k = 0; k < n; k++) {
+		for (int k = 0; k < n && !failed; k++) {
 			m.type = 1;
-			if (msgsnd(id, &m, sizeof m.text, 0) < 0 || msgrcv(id, &m, sizeof m.text, 2, 0) < 0)
-				break;
+			failed = msgsnd(id, &m, sizeof m.text, 0) < 0 || msgrcv(id, &m, sizeof m.text, 2, 0) < 0;
 		}
 		us[r] = (double)(now_ns() - t0) / n / 1e3;
 	}
-	msgctl(id, IPC_RMID, NULL);
+	msgctl(id, IPC_RMID, NULL);             // the child's msgrcv fails, and it exits
 	waitpid(pid, NULL, 0);
-	return median(us, o->reps);
+	return failed ? -1 : median(us, o->reps);
 }
 
 void
