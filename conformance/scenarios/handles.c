@@ -480,9 +480,23 @@ move_prepare(struct worker *w, const struct shmlab_view *v)
 	return SUCCEEDS(w, w->impl->handle_give(v, TICKET(1), SECOND_FD, 0), "handle_give(fd 101, a copy)");
 }
 
+static int
+take_copy(struct worker *w, const struct shmlab_view *v)
+{
+	int fd = -1, rc;
+
+	if ((rc = take(w, v, 1, O_RDWR, &fd, "handle_take(a copy)")) == 0)
+		rc = is_given_file(w, v, fd, 1, "handle_take(a copy)");
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 // Worker 1 takes the moved descriptor in its first run; a second take, then
-// or in its run through its other view under `double`, is EALREADY. The
-// others take the copy: which of them would get the move first is a race.
+// or in its run through its other view under `double`, is EALREADY. Every
+// reader takes the copy, worker 1 too (with two workers it is the only
+// reader): which of them would get the move first is a race, so only worker
+// 1 tries.
 static int
 move_run(struct worker *w, const struct shmlab_view *v)
 {
@@ -491,19 +505,14 @@ move_run(struct worker *w, const struct shmlab_view *v)
 
 	if (w->index == 0)
 		return 0;
-	if (w->index > 1) {
-		if ((rc = take(w, v, 1, O_RDWR, &fd, "handle_take(a copy)")) == 0)
-			rc = is_given_file(w, v, fd, 1, "handle_take(a copy)");
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
+	if (w->index > 1)
+		return take_copy(w, v);
 	if (runs++ == 0) {
 		if (take(w, v, 0, O_RDWR, &fd, "handle_take(a moved descriptor)") < 0)
 			return -1;
 		rc = is_given_file(w, v, fd, 0, "handle_take(a moved descriptor)");
 		close(fd);
-		if (rc < 0)
+		if (rc < 0 || take_copy(w, v) < 0)
 			return -1;
 	}
 	return REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(0), O_RDWR, &fd),

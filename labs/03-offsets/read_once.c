@@ -9,9 +9,12 @@
 // peer can only make it see a value it then refuses.
 //
 // The window between a double fetch's two reads is a few nanoseconds in real
-// code. Both readers here wait about a microsecond between check and use, so
-// that the broken one loses the race in every run, on any machine, not in
-// one run of a thousand: it is the same bug, made visible.
+// code. Both readers here wait about a microsecond between check and use,
+// and read on until they have seen the value change under them CHANGES
+// times (on a busy machine the writer may not run at once, and a reader
+// that never meets it proves nothing), so that the broken one loses the
+// race in every run, not in one run of a thousand: the same bug, made
+// visible.
 #include <stdint.h>
 #include <time.h>
 
@@ -19,13 +22,14 @@
 #include "shmlab.h"
 
 #define GOOD            ((shmlab_off)4096)      // where a valid value lives
-#define READS           200000                  // per reader and view
-#define FLIP_NS         1500000000u             // the writer's bound: 1.5 s
+#define CHANGES         2000                    // changes a reader must see between its reads
+#define BOUND_NS        3000000000u             // every loop's bound: 3 s
+#define QUIET_NS        300000000u              // readers silent this long have died: 0.3 s
 
 struct flipping {
 	shmlab_off target;              // flipped by worker 0; atomic loads and stores only
 	uint32_t readers_done;          // reader passes finished (one per view)
-	uint32_t pad;
+	uint32_t heartbeat;             // bumped by readers as they read
 };
 
 static const uint64_t magic = UINT64_C(0x0ce0ce0ce0ce0ce0);
@@ -57,23 +61,48 @@ elapsed_ns(const struct timespec *t0)
 	return (uint64_t)(t.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)(t.tv_nsec - t0->tv_nsec);
 }
 
-// Worker 0: flip until every reader has finished this pass, or the bound.
+// Worker 0: flip until every reader has finished this pass, or until the
+// readers have fallen silent (readers that died never say they are done),
+// or the bound.
 static int
 flip(struct worker *w, const struct shmlab_view *v)
 {
 	struct flipping *f = (struct flipping *)v->base;
 	shmlab_off bad = v->size + (16u << 20);
-	uint32_t passes = (uint32_t)(w->procs - 1) * (uint32_t)w->views;
-	struct timespec t0;
+	uint32_t passes = (uint32_t)(w->procs - 1) * (uint32_t)w->views, beat = 0;
+	struct timespec t0, heard;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	heard = t0;
 	for (uint64_t k = 0; __atomic_load_n(&f->readers_done, __ATOMIC_ACQUIRE) < passes; k++) {
 		__atomic_store_n(&f->target, k % 2 ? bad : GOOD, __ATOMIC_RELAXED);
-		if (k % 4096 == 0 && elapsed_ns(&t0) > FLIP_NS)
-			break;          // readers that died never say they are done
+		if (k % 4096)
+			continue;
+		if (__atomic_load_n(&f->heartbeat, __ATOMIC_RELAXED) != beat) {
+			beat = __atomic_load_n(&f->heartbeat, __ATOMIC_RELAXED);
+			clock_gettime(CLOCK_MONOTONIC, &heard);
+		}
+		if (elapsed_ns(&heard) > QUIET_NS || elapsed_ns(&t0) > BOUND_NS)
+			break;
 	}
 	__atomic_store_n(&f->target, GOOD, __ATOMIC_RELEASE);
 	return 0;
+}
+
+// Whether a reader should go on: until the value has changed CHANGES
+// times between its reads (each read is then a fair chance to lose the
+// race), and never past the bound.
+struct watch { shmlab_off last; int changes; struct timespec t0; };
+
+static int
+more(struct flipping *f, struct watch *a, shmlab_off now, int k)
+{
+	a->changes += now != a->last;
+	a->last = now;
+	if (k % 1024)
+		return a->changes < CHANGES;
+	__atomic_fetch_add(&f->heartbeat, 1, __ATOMIC_RELAXED);
+	return a->changes < CHANGES && elapsed_ns(&a->t0) < BOUND_NS;
 }
 
 // ANCHOR: double_fetch
@@ -81,9 +110,12 @@ static int
 read_twice(struct worker *w, const struct shmlab_view *v)
 {
 	struct flipping *f = (struct flipping *)v->base;
+	struct watch a = { .last = GOOD };
+	shmlab_off first;
 
-	for (int k = 0; k < READS; k++) {
-		if (!shmlab_off_fits(v, __atomic_load_n(&f->target, __ATOMIC_RELAXED), 8))
+	clock_gettime(CLOCK_MONOTONIC, &a.t0);
+	for (int k = 0; more(f, &a, first = __atomic_load_n(&f->target, __ATOMIC_RELAXED), k); k++) {
+		if (!shmlab_off_fits(v, first, 8))
 			continue;                       // checked the value read first...
 		wait_a_little();
 		shmlab_off off = __atomic_load_n(&f->target, __ATOMIC_RELAXED);   // BROKEN: ...used the second
@@ -101,21 +133,20 @@ static int
 read_once(struct worker *w, const struct shmlab_view *v)
 {
 	struct flipping *f = (struct flipping *)v->base;
-	int refused = 0;
+	struct watch a = { .last = GOOD };
+	shmlab_off off;
 
-	for (int k = 0; k < READS; k++) {
-		shmlab_off off = __atomic_load_n(&f->target, __ATOMIC_RELAXED);   // FIXED: one read
+	clock_gettime(CLOCK_MONOTONIC, &a.t0);
+	for (int k = 0; more(f, &a, off = __atomic_load_n(&f->target, __ATOMIC_RELAXED), k); k++) {   // FIXED: one read
 		const uint64_t *p;
-		if (shmlab_off_to_ptr(v, off, 8, (void **)&p) < 0) {
-			refused++;                      // the peer's bad value, seen and refused
-			continue;
-		}
+		if (shmlab_off_to_ptr(v, off, 8, (void **)&p) < 0)
+			continue;                       // the peer's bad value, seen and refused
 		wait_a_little();
 		if (*p != magic)                        // FIXED: the checked copy is what is used
 			return fail(w, "read %#llx at offset %#llx", (unsigned long long)*p, (unsigned long long)off);
 	}
 	__atomic_fetch_add(&f->readers_done, 1, __ATOMIC_RELEASE);
-	return refused >= 0 ? 0 : -1;
+	return 0;
 }
 // ANCHOR_END: read_once
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Soak: N consecutive harness runs over a seeded mix of scenarios and
+strategies, then a count of everything they could have left behind.
+
+    scripts/soak.py BUILD_DIR [--runs N] [--seed K]
+
+Each run is `shmlab-harness run S --procs P --strategy T --seed X --json`,
+with S drawn from every lesson and contract scenario (the self-tests left
+out), and its result must be what the scenario predicts for that strategy
+(a prediction of "depends" accepts either). Counted after the last run, not
+assumed: hangs (a worker HUNG), runs that went otherwise than predicted,
+harness errors, /dev/shm/shmlab-* names, SysV objects of this user, zombie
+children, and this process's open descriptors, each against before. Prints
+the counts and the seed; exits 1 if any count is not zero.
+"""
+import json
+import os
+import pathlib
+import random
+import subprocess
+import sys
+import tempfile
+
+STRATEGIES = ["distinct", "double", "fork", "same", "kernel"]
+
+
+def sysv_ids():
+    ids = set()
+    for table in ("msg", "shm", "sem"):
+        try:
+            lines = pathlib.Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) > 8 and int(cols[7 if table != "sem" else 4]) == os.getuid():
+                ids.add((table, int(cols[1])))
+    return ids
+
+
+def state():
+    shm = {n for n in os.listdir("/dev/shm") if n.startswith("shmlab-")}
+    zombies = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] == "Z" and int(fields[1]) == os.getpid():
+            zombies += 1
+    return {"shm": shm, "sysv": sysv_ids(), "zombies": zombies, "fds": len(os.listdir("/proc/self/fd"))}
+
+
+def main(argv):
+    build = pathlib.Path(argv[1]) if len(argv) > 1 else pathlib.Path("build")
+    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 1000
+    seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else random.SystemRandom().randrange(1 << 32)
+    harness = str(build / "bin" / "shmlab-harness")
+    rng = random.Random(seed)
+    table = json.loads(subprocess.run([harness, "list", "--json"], capture_output=True, text=True,
+                                      check=True).stdout)
+    scenarios = [s for s in table if not s["selftest"]]
+    before = state()
+    counts = {"hung": 0, "unexpected": 0, "harness errors": 0}
+    env = dict(os.environ, NO_COLOR="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp, "run.json")
+        for k in range(runs):
+            s = rng.choice(scenarios)
+            strategy, procs, run_seed = rng.choice(STRATEGIES), rng.choice([2, 3, 4]), rng.randrange(1 << 32)
+            cmd = [harness, "run", s["name"], "--procs", str(procs), "--strategy", strategy,
+                   "--seed", str(run_seed), "--json", str(out), "--quiet"]
+            if out.exists():
+                out.unlink()
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+            if proc.returncode == 77:
+                continue                # the scenario cannot run here, and says so
+            report = json.loads(out.read_text()) if out.exists() else {}
+            expected = report.get("expected")
+            workers = report.get("workers") or []
+            hung = any(w.get("outcome") == "HUNG" for w in workers)
+            counts["hung"] += hung
+            counts["harness errors"] += proc.returncode == 2
+            ok = (expected == "pass" and proc.returncode == 0) or (expected == "caught" and proc.returncode == 1) \
+                or (expected == "depends" and proc.returncode in (0, 1))
+            if not ok or hung:
+                counts["unexpected"] += not ok
+                print(f"soak: run {k + 1}: {' '.join(cmd[1:-3])} exited {proc.returncode}, "
+                      f"expected {expected}: {(report.get('problem') or proc.stderr.strip())[:300]}")
+            if (k + 1) % 100 == 0:
+                print(f"soak: {k + 1} of {runs} runs", flush=True)
+    after = state()
+    counts["shm names"] = len(after["shm"] - before["shm"])
+    counts["SysV ids"] = len(after["sysv"] - before["sysv"])
+    counts["zombies"] = after["zombies"]
+    counts["fds"] = after["fds"] - before["fds"]
+    print(f"soak: {runs} runs, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    print(f"soak: replay with: scripts/soak.py {build} --runs {runs} --seed {seed}")
+    return 1 if any(counts.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
