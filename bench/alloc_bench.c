@@ -25,12 +25,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "addresses.h"
 #include "bench.h"
 #include "shmlab.h"
 
 #define BATCH 64
 #define HEAP_BYTES (UINT64_C(64) << 20)
-#define BASE(i) ((void *)(uintptr_t)(UINT64_C(0x300000000000) + (uint64_t)(i) * (UINT64_C(1) << 32)))
+// Each process's base: the harness's own choice for `distinct` (addresses.c,
+// which also knows where a sanitizer's shadow memory is), from a fixed seed.
+static struct placement plan;
+#define BASE(i) ((void *)plan.at[(i)][0])
 
 enum kind { SHMLAB, BOOST, MALLOC };
 
@@ -128,6 +132,7 @@ run_once(enum kind kind, const char *name, int procs, uint64_t pairs)
 
 	if (pipe(go) < 0 || pipe(report) < 0)
 		return -1;
+	fflush(NULL);                   // nothing buffered is written twice by the children
 	for (int i = 0; i < procs; i++)
 		if ((pid[i] = fork()) == 0) {
 			close(go[1]);
@@ -185,7 +190,14 @@ bench_alloc(const struct bench_opts *o, int procs, struct alloc_result *r)
 {
 	uint64_t pairs = o->quick ? 1000000 : 4000000;     // per process
 
+	char why[160];
+
 	r->procs = procs;
+	if (choose_addresses_aligned(&plan, DISTINCT, 1, procs, HEAP_BYTES, 0, 65536, why, sizeof why) < 0) {
+		fprintf(stderr, "shmlab-bench: %s\n", why);
+		r->shmlab_mops = r->boost_mops = r->malloc_mops = -1;
+		return;
+	}
 	r->shmlab_mops = measure(o, SHMLAB, procs, pairs);
 	r->boost_mops = measure(o, BOOST, procs, pairs / 4);   // slower: fewer pairs, the same rate
 	r->malloc_mops = measure(o, MALLOC, procs, pairs);

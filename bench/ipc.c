@@ -84,6 +84,7 @@ round_trips(const struct bench_opts *o, int n, int with_fd)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
+	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		close(sv[0]);
 		echo(sv[1], with_fd);
@@ -127,6 +128,7 @@ pidfd_pulls(const struct bench_opts *o, int n)
 
 	if (pipe(report) < 0)
 		return -1;
+	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		int pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
 		for (int r = 0; r < o->reps; r++) {
@@ -168,6 +170,7 @@ sysv_round_trips(const struct bench_opts *o, int n)
 
 	if (id < 0)
 		return -1;
+	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		alarm(120);
 		while (msgrcv(id, &m, sizeof m.text, 1, 0) >= 0) {

@@ -11,3 +11,7 @@ set(CMAKE_REQUIRED_LINK_OPTIONS -m32)
 check_c_source_compiles("#include <stdio.h>\nint main(void) { return puts(\"\") < 0; }" SHMLAB_HAVE_M32)
 unset(CMAKE_REQUIRED_FLAGS)
 unset(CMAKE_REQUIRED_LINK_OPTIONS)
+# ThreadSanitizer has no i386 runtime: the tsan preset goes without.
+if(SHMLAB_SANITIZE MATCHES "thread")
+  set(SHMLAB_HAVE_M32 OFF)
+endif()

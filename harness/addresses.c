@@ -21,7 +21,22 @@
 
 struct range { uintptr_t lo, slot; unsigned slots; };
 
-#if UINTPTR_MAX > 0xffffffffu
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SHMLAB_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SHMLAB_TSAN 1
+#endif
+
+#if UINTPTR_MAX > 0xffffffffu && defined(SHMLAB_TSAN)
+// ThreadSanitizer keeps its shadow memory from 0x010000000000 to
+// 0x200000000000 and its metadata above, and lets a program use only the
+// low 512 GiB, the PIE range and the top: views go in the low range, from
+// 64 GiB up (the tsan preset).
+static const struct range wide = { (uintptr_t)0x1000000000, (uintptr_t)1 << 30, 448 };
+#elif UINTPTR_MAX > 0xffffffffu
 static const struct range wide = { (uintptr_t)0x200000000000, (uintptr_t)1 << 30, 49152 };
 #else
 static const struct range wide = { 0x40000000, (uintptr_t)1 << 24, 21 };
