@@ -33,7 +33,7 @@ struct node {
 	uint64_t value;
 };
 
-struct control { uint32_t readers_done; uint32_t pad; uint64_t scribbles; };
+struct control { uint32_t readers_done; uint32_t pad; word64 scribbles; };
 
 static struct control *
 control(const struct shmlab_view *v)
@@ -84,7 +84,7 @@ scribble(struct worker *w, const struct shmlab_view *v)
 	for (uint64_t k = 0; __atomic_load_n(&control(v)->readers_done, __ATOMIC_ACQUIRE) < passes; k++) {
 		uint64_t where = mix64(rng + 2 * k) % (TARGETED / 8) * 8, what = mix64(rng + 2 * k + 1);
 		// A third of the values are offsets inside the region: the kind a reader will follow.
-		__atomic_store_n((uint64_t *)(v->base + where), what % 3 ? what : what % v->size, __ATOMIC_RELAXED);
+		__atomic_store_n((word64 *)(v->base + where), what % 3 ? what : what % v->size, __ATOMIC_RELAXED);
 		if (k % 1024 == 0) {
 			__atomic_store_n(&control(v)->scribbles, k, __ATOMIC_RELEASE);
 			if (elapsed_ns(&t0) > BOUND_NS)
