@@ -110,7 +110,10 @@ use_anyway(struct worker *w, const struct shmlab_view *v)
 		void *p;
 		uint32_t steps = 0;
 		if (im->root_get(v, LIST, &at) == 0)
-			while (at != 0 && steps++ <= NODES && im->off_to_ptr(v, at, sizeof *n, (void **)&n) == 0) {
+			// The library checks that a node lies inside the region; that it
+			// lies where a node can (aligned) is the reader's to check.
+			while (at != 0 && at % _Alignof(struct node) == 0 && steps++ <= NODES
+			    && im->off_to_ptr(v, at, sizeof *n, (void **)&n) == 0) {
 				volatile uint64_t value = n->value;     // reading is the point
 				(void)value;
 				if (im->rel_get(v, &n->also_next, sizeof *n, &p) < 0)
