@@ -1,8 +1,9 @@
 // Fuzz target: the allocator's metadata after a hostile peer (alloc.c). A
 // heap with blocks in use is scribbled on where the fuzzer's bytes say, then
-// frees of offsets the fuzzer chooses, allocations and a walk over the heap
-// (shmlab_heap_check) must each refuse or succeed without touching memory
-// outside the region: AddressSanitizer guards the bytes on both sides.
+// frees of offsets the fuzzer chooses, allocations, a walk over the heap
+// (shmlab_heap_check) and its repair (shmlab_heap_recover, which writes) must
+// each refuse or succeed without touching memory outside the region:
+// AddressSanitizer guards the bytes on both sides.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static unsigned char bytes[REGION] __attribute__((aligned(4096)));     // ASan fences a global too
 	struct shmlab_view v = { bytes, REGION };
 	struct shmlab_heap_stats stats;
+	struct shmlab_heap_recovery rec;
 	shmlab_off blocks[16], off;
 	size_t i = 0;
 
@@ -40,5 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)shmlab_alloc(&v, 16 + off % 300, 8, &off);
 	}
 	(void)shmlab_heap_check(&v, &stats);
+	if (shmlab_heap_recover(&v, &rec) == 0 && shmlab_heap_check(&v, &stats) < 0)
+		abort();        // what recovery mends must then check clean
 	return 0;
 }

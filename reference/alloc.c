@@ -24,6 +24,14 @@
  *
  * Everything read from the region is checked before it is used: the heap's
  * description once per call, and every unit number popped from a list.
+ *
+ * No lock is ever held, so a process killed in the middle of a call blocks
+ * nobody. What it can leave behind is a block, or one page's blocks, that is
+ * on no list and not handed out either: each call is a few atomic steps, and
+ * the kill points (kill_point.h) name the gaps between them. Such blocks are
+ * lost, not corrupt: shmlab_heap_recover() finds them and lists them again.
+ * A block already handed out belongs to the caller, dead or alive; the
+ * allocator cannot tell it from a block a live process holds.
  */
 #include <assert.h>
 #include <errno.h>
@@ -34,6 +42,7 @@
 
 #include "shmlab/alloc.h"
 #include "header.h"
+#include "kill_point.h"
 
 #define PAGE            SHMLAB_ALLOC_MAX
 #define UNIT            SHMLAB_ALLOC_MIN
@@ -162,6 +171,7 @@ pop(const struct heap_view *hv, word *list, uint64_t *unit)
 		if (top - 1 >= hv->units)
 			return CORRUPT;
 		next = __atomic_load_n(link_of(hv, top - 1), __ATOMIC_RELAXED);
+		KILL_POINT(KILL_POP_READ);
 		if (__atomic_compare_exchange_n(list, &head, ((head >> 32) + 1) << 32 | next, 0,
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			*unit = top - 1;
@@ -193,11 +203,14 @@ claim_page(const struct heap_view *hv, int s, int c, uint64_t *unit)
 
 	if (page >= hv->npages)
 		return EMPTY;
+	KILL_POINT(KILL_PAGE_COUNTED);
 	__atomic_store_n(&hv->owners[page], (uint32_t)(c + 1) | (uint32_t)s << 8, __ATOMIC_RELEASE);
+	KILL_POINT(KILL_PAGE_OWNED);
 	for (uint64_t u = first + step; u < last; u += step)
 		*link_of(hv, u) = (uint32_t)(u + step + 1);
 	if (last > first)
 		push(hv, &hv->h->shards[s].head[c], first + step, last);
+	KILL_POINT(KILL_PAGE_LISTED);
 	*unit = first;
 	return GOT;
 }
@@ -228,6 +241,7 @@ shmlab_alloc(const struct shmlab_view *v, uint64_t size, uint64_t align, shmlab_
 		errno = ENOMEM;
 		return -1;
 	}
+	KILL_POINT(KILL_TAKEN);
 	mask = (uint64_t)1 << (unit % 64);
 	if (got == CORRUPT || unit % ((uint64_t)1 << c)
 	    || __atomic_load_n(&hv.owners[unit / UNITS_PER_PAGE], __ATOMIC_ACQUIRE) % 256 != (uint32_t)c + 1
@@ -235,6 +249,7 @@ shmlab_alloc(const struct shmlab_view *v, uint64_t size, uint64_t align, shmlab_
 		errno = EPROTO;         // a list named a block that is not free: the heap is damaged
 		return -1;
 	}
+	KILL_POINT(KILL_MARKED);
 	*off = hv.pages_off + unit * UNIT;
 	return 0;
 }
@@ -259,7 +274,9 @@ shmlab_free(const struct shmlab_view *v, shmlab_off off)
 	mask = (uint64_t)1 << (unit % 64);
 	if (!(__atomic_fetch_and(&hv.bits[unit / 64], ~mask, __ATOMIC_ACQ_REL) & mask))
 		goto invalid;           // not handed out: a double free, or never allocated
+	KILL_POINT(KILL_UNMARKED);
 	push(&hv, &hv.h->shards[s].head[c], unit, unit);
+	KILL_POINT(KILL_FREED);
 	return 0;
 invalid:
 	errno = EINVAL;
@@ -325,39 +342,84 @@ walk_list(const struct heap_view *hv, uint64_t head, int c, uint64_t *seen, uint
 	return 0;
 }
 
-// Every block of every claimed page must be allocated or listed, not both,
-// not neither; unclaimed pages must have no bits set.
+// What a survey of the pages found besides the stats: blocks on no list and
+// not handed out, and claimed pages whose owner was never written. A process
+// killed between two steps of a call leaves these (alloc.c's essay).
+struct lost {
+	uint64_t blocks, pages;
+};
+
+// A claimed page nobody owns: its claimer died before writing the owner, so
+// no block of it was ever listed or handed out. Made one free block of the
+// largest class, in shard 0.
+static void
+adopt_page(const struct heap_view *hv, uint32_t p)
+{
+	uint64_t first = (uint64_t)p * UNITS_PER_PAGE;
+
+	__atomic_store_n(&hv->owners[p], (uint32_t)CLASSES, __ATOMIC_RELEASE);
+	push(hv, &hv->h->shards[0].head[CLASSES - 1], first, first);
+}
+
+// The bits of bitmap word w that mark the start of a block of step units.
+static uint64_t
+starts_in(uint64_t w, uint64_t step)
+{
+	uint64_t m = 0;
+
+	if (step > 64)
+		return w * 64 % step == 0;
+	for (uint64_t i = 0; i < 64; i += step)
+		m |= (uint64_t)1 << i;
+	return m;
+}
+
+// Every block of every claimed page must be allocated or listed, not both;
+// unclaimed pages and the inside of blocks must have no bits set. A block
+// that is neither, or a claimed page with no owner, is counted in *lost and,
+// with repair set, listed again; repair is for a heap at rest only. Works a
+// bitmap word (64 units) at a time.
 static int
-tally_pages(const struct heap_view *hv, const uint64_t *seen, struct shmlab_heap_stats *st)
+survey_pages(const struct heap_view *hv, const uint64_t *seen, struct shmlab_heap_stats *st, struct lost *lost,
+    int repair)
 {
 	uint32_t claimed = hv->h->next_page < hv->npages ? hv->h->next_page : hv->npages;
 
 	for (uint32_t p = 0; p < hv->npages; p++) {
 		uint32_t owner = hv->owners[p], class1 = owner % 256;     // read once: a peer may write it
 		uint64_t step;
-		if ((p < claimed) != (owner != 0) || (owner != 0 && (class1 == 0 || class1 > CLASSES)))
+		if ((p >= claimed && owner != 0) || (owner != 0 && (class1 == 0 || class1 > CLASSES || owner / 256 >= SHARDS)))
 			return -1;
 		step = owner ? (uint64_t)1 << (class1 - 1) : 1;
-		for (uint64_t u = (uint64_t)p * UNITS_PER_PAGE; u < (uint64_t)(p + 1) * UNITS_PER_PAGE; u++) {
-			uint64_t mask = (uint64_t)1 << (u % 64);
-			int used = (hv->bits[u / 64] & mask) != 0, listed = (seen[u / 64] & mask) != 0;
-			if (u % step) {
-				if (used || listed)
-					return -1;      // a bit inside a block, not at its start
-			} else if (owner && used == listed) {
-				return -1;              // lost (neither) or both
+		for (uint64_t w = (uint64_t)p * WORDS_PER_PAGE; w < (uint64_t)(p + 1) * WORDS_PER_PAGE; w++) {
+			uint64_t used = hv->bits[w], listed = seen[w], starts = owner ? starts_in(w, step) : 0;
+			uint64_t missing = starts & ~used & ~listed;    // on no list, handed out to nobody
+			if ((used | listed) & ~starts || (used & listed))
+				return -1;      // inside a block or a page nobody owns; or handed out and free at once
+			st->blocks_allocated += (uint64_t)__builtin_popcountll(used);
+			st->blocks_free += (uint64_t)__builtin_popcountll(listed);
+			st->bytes_allocated += (uint64_t)__builtin_popcountll(used) * step * UNIT;
+			lost->blocks += (uint64_t)__builtin_popcountll(missing);
+			for (; repair && missing; missing &= missing - 1) {
+				uint64_t u = w * 64 + (uint64_t)__builtin_ctzll(missing);
+				push(hv, &hv->h->shards[owner / 256].head[class1 - 1], u, u);
 			}
-			st->blocks_allocated += used;
-			st->blocks_free += listed;
-			st->bytes_allocated += used ? step * UNIT : 0;
 		}
-		st->pages_used += owner != 0;
+		if (p < claimed && !owner) {
+			lost->pages++;
+			if (repair)
+				adopt_page(hv, p);
+		}
+		st->pages_used += p < claimed;
 	}
 	return 0;
 }
 
-int
-shmlab_heap_check(const struct shmlab_view *v, struct shmlab_heap_stats *st)
+// Walks the free lists (walk_list), then surveys the pages. Returns 0, or -1
+// with errno EPROTO when the heap is damaged in a way no killed process
+// explains: a block listed twice or listed while handed out, a cycle.
+static int
+walk_heap(const struct shmlab_view *v, struct shmlab_heap_stats *st, struct lost *lost, int repair)
 {
 	struct heap_view hv;
 	uint64_t *seen, listed = 0;
@@ -368,16 +430,50 @@ shmlab_heap_check(const struct shmlab_view *v, struct shmlab_heap_stats *st)
 	if ((seen = calloc(hv.units / 64 + 1, sizeof *seen)) == NULL)
 		return -1;
 	memset(st, 0, sizeof *st);
+	*lost = (struct lost){ 0, 0 };
 	st->pages = hv.npages;
 	for (int s = 0; s < SHARDS && !bad; s++)
 		for (int c = 0; c < CLASSES && !bad; c++)
 			bad = walk_list(&hv, hv.h->shards[s].head[c], c, seen, &listed) < 0;
 	if (!bad)
-		bad = tally_pages(&hv, seen, st) < 0;
+		bad = survey_pages(&hv, seen, st, lost, 0) < 0;
+	if (!bad && repair && (lost->blocks || lost->pages)) {
+		struct lost again = { 0, 0 };           // the same walk again, now mending
+		memset(st, 0, sizeof *st);
+		st->pages = hv.npages;
+		survey_pages(&hv, seen, st, &again, 1);
+	}
 	free(seen);
 	if (bad) {
 		errno = EPROTO;
 		return -1;
 	}
+	return 0;
+}
+
+int
+shmlab_heap_check(const struct shmlab_view *v, struct shmlab_heap_stats *st)
+{
+	struct lost lost;
+
+	if (walk_heap(v, st, &lost, 0) < 0)
+		return -1;
+	if (lost.blocks || lost.pages) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+shmlab_heap_recover(const struct shmlab_view *v, struct shmlab_heap_recovery *rec)
+{
+	struct shmlab_heap_stats st;
+	struct lost lost;
+
+	if (walk_heap(v, &st, &lost, 1) < 0)
+		return -1;
+	rec->blocks = lost.blocks;
+	rec->pages = lost.pages;
 	return 0;
 }

@@ -143,6 +143,7 @@ exhaustion_and_recovery(void **state)
 {
 	struct fx *f = *state;
 	struct shmlab_heap_stats st;
+	struct shmlab_heap_recovery rec;
 	shmlab_off *offs = calloc(REGION / 1024, sizeof *offs);
 	int n = 0, m = 0;
 
@@ -161,6 +162,8 @@ exhaustion_and_recovery(void **state)
 		assert_int_equal(shmlab_free(&f->a, offs[i]), 0);
 	assert_int_equal(shmlab_heap_check(&f->a, &st), 0);
 	assert_int_equal(st.blocks_allocated, 0);
+	assert_int_equal(shmlab_heap_recover(&f->b, &rec), 0);  // nothing to mend in a heap at rest
+	assert_int_equal(rec.blocks + rec.pages, 0);
 	free(offs);
 }
 
@@ -171,6 +174,7 @@ damaged_list_is_reported(void **state)
 {
 	struct fx *f = *state;
 	struct shmlab_heap_stats st;
+	struct shmlab_heap_recovery rec;
 	shmlab_off a, b, c;
 	uint32_t unit_b, *link_b = NULL;
 
@@ -186,6 +190,7 @@ damaged_list_is_reported(void **state)
 	link_b = (uint32_t *)(f->a.base + b);
 	*link_b = unit_b + (uint32_t)((a - b) / 16) + 1;        // b's link now names a
 	assert_errno(shmlab_heap_check(&f->a, &st), EPROTO);
+	assert_errno(shmlab_heap_recover(&f->a, &rec), EPROTO);  // no death explains it: not mended
 	assert_int_equal(shmlab_alloc(&f->a, 32, 8, &c), 0);    // takes b
 	assert_errno(shmlab_alloc(&f->a, 32, 8, &c), EPROTO);   // would hand out a twice
 }

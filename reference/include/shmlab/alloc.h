@@ -5,7 +5,9 @@
  * region mapped at its own address: all the allocator's state lives in the
  * region, every link in it is an offset, and every change is a single atomic
  * compare-and-swap, so no lock is held and a process killed in the middle of
- * a call blocks nobody (it can lose at most the block it was handing out).
+ * a call blocks nobody. It can leave a block, or the blocks of one page it was
+ * claiming, on no list and handed out to nobody: shmlab_heap_recover() puts
+ * them back.
  *
  * Blocks come in power-of-two sizes from SHMLAB_ALLOC_MIN to SHMLAB_ALLOC_MAX
  * bytes. An offset from shmlab_alloc() is aligned to the requested alignment
@@ -55,5 +57,21 @@ struct shmlab_heap_stats {
 // -1 with errno EPROTO if the heap is inconsistent (a block lost, listed
 // twice, or listed while allocated).
 int shmlab_heap_check(const struct shmlab_view *v, struct shmlab_heap_stats *stats);
+
+struct shmlab_heap_recovery {
+	uint64_t blocks;        // blocks found on no list and handed out to nobody, listed again
+	uint64_t pages;         // claimed pages with no owner, made free blocks
+};
+
+// Repairs what processes killed inside shmlab_alloc() or shmlab_free() left:
+// a block a dead process had taken off a list or was putting back, or the
+// blocks of a page it was claiming, are on no list and handed out to nobody;
+// they are listed again. A block already handed out is the caller's: the
+// heap cannot tell a dead caller from a live one. Call it only while no other
+// process is in the heap, for instance first thing after a crash: a block a
+// live process is between two steps with looks lost too. Returns 0 and what
+// it did in *rec, or -1 with errno EPROTO if the heap is damaged in a way no
+// killed process explains (a block listed twice, or listed and handed out).
+int shmlab_heap_recover(const struct shmlab_view *v, struct shmlab_heap_recovery *rec);
 
 #endif
