@@ -5,6 +5,9 @@
  *   shmlab-harness impl [LIB]          what LIB (default as for run) says it is, as JSON
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
+ *   shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]
+ *                      [--no-recovery] [--timeout-ms T] [--json FILE]
+ *                                      workers killed inside the allocator (kill_test.c)
  *
  * Exit status: 0 the run passed, 1 it failed, 2 bad usage or the harness
  * could not do its job (an implementation that cannot be loaded included),
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "impl.h"
+#include "kill_test.h"
 #include "report.h"
 #include "run.h"
 
@@ -37,7 +41,9 @@ static const char usage[] =
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n"
     "                      [--impl LIBRARY]   (CONTRACT scenarios; default $SHMLAB_IMPL, else\n"
-    "                                          the reference, lib/libshmlab.so beside bin/)\n";
+    "                                          the reference, lib/libshmlab.so beside bin/)\n"
+    "       shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]\n"
+    "                      [--no-recovery] [--timeout-ms T] [--json FILE]\n";
 
 static json_object *
 strategies_in(unsigned mask)
@@ -307,6 +313,47 @@ describe_impl(const char *path)
 	return rc;
 }
 
+// shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]
+//                          [--no-recovery] [--timeout-ms T] [--json FILE]
+static int
+kill_command(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kills", 1, 0, 'k' }, { "seed", 1, 0, 's' }, { "json", 1, 0, 'j' }, { "lock", 1, 0, 'l' },
+		{ "no-recovery", 0, 0, 'n' }, { "timeout-ms", 1, 0, 't' }, { 0, 0, 0, 0 } };
+	struct kill_options o = { .kills = 1000, .step_ms = 10000, .lock = "none", .recover = 1 };
+	char worker[PATH_MAX + 32], self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	int c;
+
+	if (getrandom(&o.seed, sizeof o.seed, 0) != sizeof o.seed)
+		o.seed = (uint64_t)getpid();
+	o.seed %= 1000000000;   // short enough to read out and type back
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'k' && (o.kills = atoi(optarg)) > 0)
+			continue;
+		if (c == 't' && (o.step_ms = atoi(optarg)) > 0)
+			continue;
+		if (c == 'l' && (!strcmp(optarg, "none") || !strcmp(optarg, "plain") || !strcmp(optarg, "robust")))
+			o.lock = optarg;
+		else if (c == 's')
+			o.seed = strtoull(optarg, NULL, 0);
+		else if (c == 'j')
+			o.json = optarg;
+		else if (c == 'n')
+			o.recover = 0;
+		else
+			return fprintf(stderr, "%s", usage), EXIT_USAGE;
+	}
+	if (optind != argc)
+		return fprintf(stderr, "%s", usage), EXIT_USAGE;
+	self[n > 0 ? n : 0] = '\0';
+	if (strrchr(self, '/'))
+		strrchr(self, '/')[1] = '\0';
+	snprintf(worker, sizeof worker, "%sshmlab-kill-worker", self);
+	return kill_test(worker, &o, progname);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -320,6 +367,8 @@ main(int argc, char **argv)
 		return list_json(), 0;
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "kill-test") == 0)
+		return kill_command(argc - 1, argv + 1);
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "impl") == 0)
 		return describe_impl(argc == 3 ? argv[2] : NULL);
 	fprintf(stderr, "%s", usage);
