@@ -124,5 +124,5 @@ def test_shrunk_region_raises_sigbus_in_every_reader(harness, scenarios, strateg
         base = hexes(w["bases"])[0]
         assert w["outcome"] == "SIGNALED" and w["signal"] == "SIGBUS", explain(
             run, f"worker {w['index']} SIGNALED SIGBUS")
-        assert int(w["fault_address"], 16) - base == 4096 and "past the end of the file" in w["fault_where"], \
+        assert int(w["fault_address"], 16) - base == 4096 and "past the file's end" in w["fault_where"], \
             explain(run, f"worker {w['index']}'s fault at offset 0x1000 of its own view, past the file's end")

@@ -80,8 +80,8 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 	for (int v = 0; r->w[i].signo == SIGBUS && v < r->w[i].nviews; v++) {
 		uintptr_t b = r->w[i].base[v];
 		if (a >= b && a - b < r->sc->region_size) {
-			snprintf(buf, len, "inside this worker's own view at offset %#llx, past the end of the "
-			    "file behind it: the region was made shorter than the view", (unsigned long long)(a - b));
+			snprintf(buf, len, "inside this worker's own view at offset %#llx, past the file's end: "
+			    "the region shrank", (unsigned long long)(a - b));
 			return;
 		}
 	}
