@@ -494,6 +494,7 @@ drive(struct run *r)
 	return NULL;
 }
 
+// ANCHOR: create_region
 // The run's region: a fresh name, or a memfd kept open in r->region_fd for
 // the workers to inherit, sealed before any of them exists under
 // SEALED_REGION. Returns 0, or -1 with errno and nothing left behind.
@@ -516,6 +517,7 @@ create_region(struct run *r, struct shmlab_region *region)
 	r->region_fd = region->fd;
 	return 0;
 }
+// ANCHOR_END: create_region
 
 void
 supervise(struct run *r)

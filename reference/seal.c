@@ -12,7 +12,8 @@
 // size fixed. It freezes the set: without it, any process holding the
 // descriptor could add seals of its own, F_SEAL_FUTURE_WRITE say, and stop
 // every process that maps the region later from mapping it writable. Its
-// price: a region meant to end up read-only needs F_SEAL_WRITE before this.
+// price: a region meant to end up read-only needs its write seal before
+// this (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE).
 int
 shmlab_region_seal_size(const struct shmlab_region *r)
 {
