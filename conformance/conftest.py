@@ -49,6 +49,7 @@ EXIT_OF_RESULT = {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL, "ERROR": EXIT_USAGE, "SK
 DEFAULT_TIMEOUT_MS = 5000
 BUILD_HINT = "cmake -S . -B build -G Ninja && cmake --build build"
 REGION_NAME = re.compile(r"^/shmlab-(\d+)-[0-9a-f]{16}$")
+MEMFD_NAME = "memfd:shmlab"     # a region with no name (harness/run.h): a memfd passed as a descriptor
 SHM_ENTRY = re.compile(r"^shmlab-(\d+)-")
 RESULTS_FILE = "conformance-results.json"
 CONTRACT_HEADER = REPO / "reference" / "include" / "shmlab" / "contract.h"
@@ -572,6 +573,30 @@ def all_bases(run):
     return [b for w in run.workers for b in hexes(w["bases"])]
 
 
+def region_problems(run, meta):
+    """The region of a run: a /shmlab-<pid>-<16 hex> shm name carrying the
+    harness's pid, or, for a scenario whose region is a memfd, MEMFD_NAME,
+    which leaves nothing in /dev/shm. Its kind and seal as `list --json` says."""
+    region = run.get("region") or {}
+    name, kind, problems = region.get("name") or "", region.get("kind"), []
+    if meta is not None:
+        want = "memfd" if meta.get("memfd_region") else "shm"
+        if kind != want:
+            problems.append(f"region kind {kind!r}, `list --json` says {want!r}")
+        if region.get("sealed") != meta.get("sealed_region"):
+            problems.append(f"region sealed {region.get('sealed')!r}, `list --json` says {meta.get('sealed_region')!r}")
+    if kind == "memfd":
+        if name != MEMFD_NAME:
+            problems.append(f"region name {name!r} of a memfd region is not {MEMFD_NAME!r}")
+        return problems
+    m = REGION_NAME.match(name)
+    if not m:
+        problems.append(f"region name {name!r} is not /shmlab-<pid>-<16 hex>")
+    elif run.pid is not None and not run.wrapped and int(m.group(1)) != run.pid:
+        problems.append(f"region name {name} does not carry the harness's pid {run.pid}")
+    return problems
+
+
 def check_well_formed(run, meta=None):
     """What every run must satisfy whatever its scenario does: the report
     echoes the request, the exit status matches the result, the harness found
@@ -596,11 +621,7 @@ def check_well_formed(run, meta=None):
             problems.append(f"the report expects {j.get('expected')!r}, `list --json` predicts {predicted!r}")
         if j.get("handout") != meta["handout"]:
             problems.append(f"the report names handout {j.get('handout')!r}, `list --json` {meta['handout']!r}")
-    m = REGION_NAME.match((j.get("region") or {}).get("name") or "")
-    if not m:
-        problems.append(f"region name {(j.get('region') or {}).get('name')!r} is not /shmlab-<pid>-<16 hex>")
-    elif run.pid is not None and not run.wrapped and int(m.group(1)) != run.pid:
-        problems.append(f"region name {j['region']['name']} does not carry the harness's pid {run.pid}")
+    problems += region_problems(run, meta)
     workers = run.workers
     procs = j.get("procs")
     if len(workers) != procs:

@@ -106,3 +106,23 @@ def test_needs_aslr_refuses_to_pass_without_it(harness):
     run = harness.run("06-function-pointer-broken", "distinct", procs=2, wrapper=(setarch, "-R"), allow_skip=False)
     assert run.returncode == 77 and run.result == "SKIP" and "randomization is off" in run["problem"], explain(
         run, "SKIP (exit 77), saying that randomization is off")
+
+
+@pytest.mark.lab03
+@pytest.mark.parametrize("strategy", ["distinct", "fork"])
+def test_shrunk_region_raises_sigbus_in_every_reader(harness, scenarios, strategy):
+    """The peer cut the unsealed memfd down to one page before anyone read
+    past it: every reader dies of SIGBUS on page 1 of its own view (still
+    mapped, while the file behind it is gone); the peer itself passes."""
+    name = "03-shrunk-unsealed-broken"
+    run = harness.run(name, strategy, procs=4)
+    check_well_formed(run, scenarios[name])
+    assert run["region"]["name"] == "memfd:shmlab" and run["region"]["sealed"] is False, explain(
+        run, "an unsealed memfd region")
+    assert run.workers[0]["outcome"] == "PASS", explain(run, "worker 0, the peer that shrinks, PASS")
+    for w in run.workers[1:]:
+        base = hexes(w["bases"])[0]
+        assert w["outcome"] == "SIGNALED" and w["signal"] == "SIGBUS", explain(
+            run, f"worker {w['index']} SIGNALED SIGBUS")
+        assert int(w["fault_address"], 16) - base == 4096 and "past the file's end" in w["fault_where"], \
+            explain(run, f"worker {w['index']}'s fault at offset 0x1000 of its own view, past the file's end")

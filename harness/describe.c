@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,19 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 {
 	uintptr_t a = r->w[i].fault;
 
+#ifdef SIGBUS
+	// A SIGBUS in a view of its own: the page is in the view, not in the file
+	// behind it. Checked first, since under `fork` and `same` every view
+	// shares worker 0's address.
+	for (int v = 0; r->w[i].signo == SIGBUS && v < r->w[i].nviews; v++) {
+		uintptr_t b = r->w[i].base[v];
+		if (a >= b && a - b < r->sc->region_size) {
+			snprintf(buf, len, "inside this worker's own view at offset %#llx, past the file's end: "
+			    "the region shrank", (unsigned long long)(a - b));
+			return;
+		}
+	}
+#endif
 	for (int j = 0; j < r->procs; j++)
 		for (int v = 0; v < r->w[j].nviews; v++) {
 			uintptr_t b = r->w[j].base[v];

@@ -90,6 +90,8 @@ list_json(void)
 		json_object_object_add(o, "mixed_abi", json_object_new_boolean(sc->flags & MIXED_ABI));
 		json_object_object_add(o, "selftest", json_object_new_boolean(sc->flags & SELFTEST));
 		json_object_object_add(o, "contract", json_object_new_boolean(sc->flags & CONTRACT));
+		json_object_object_add(o, "memfd_region", json_object_new_boolean(REGION_IS_MEMFD(sc)));
+		json_object_object_add(o, "sealed_region", json_object_new_boolean(sc->flags & SEALED_REGION));
 		json_object_object_add(o, "rule", sc->rule ? json_object_new_string(sc->rule) : NULL);
 		json_object_object_add(o, "features", features_in(sc->features));
 		json_object_object_add(o, "passes_under", strategies_in(sc->passes_under));

@@ -77,6 +77,9 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 	if ((r->sc->flags & OTHER_BUILD) && r->strategy != FORK)
 		fprintf(out, "  %srandomization off; odd workers run shmlab-worker-other, another build%s\n",
 		    paint("dim"), paint("off"));
+	if (REGION_IS_MEMFD(r->sc))
+		fprintf(out, "  %sregion: a memfd, passed to each worker as a descriptor; %s%s\n", paint("dim"),
+		    r->sc->flags & SEALED_REGION ? "sealed against shrink and grow" : "not sealed", paint("off"));
 	for (int i = 0; i < r->procs; i++)
 		text_worker(out, r, i);
 	if (r->problem[0])
@@ -136,6 +139,8 @@ report_json(const char *path, const struct run *r, const char *argv0)
 	replay_line(replay, sizeof replay, r, argv0);
 	json_object_object_add(region, "name", json_object_new_string(r->region));
 	json_object_object_add(region, "size", json_object_new_uint64(r->sc->region_size));
+	json_object_object_add(region, "kind", json_object_new_string(REGION_IS_MEMFD(r->sc) ? "memfd" : "shm"));
+	json_object_object_add(region, "sealed", json_object_new_boolean(r->sc->flags & SEALED_REGION));
 	for (int i = 0; i < r->procs; i++)
 		json_object_array_add(ws, json_worker(r, i));
 	json_object_object_add(o, "scenario", json_object_new_string(r->sc->name));

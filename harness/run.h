@@ -43,13 +43,20 @@ struct run {
 	const char *impl;               // CONTRACT scenarios: the library under test
 	int impl_version;
 	struct placement plan;
-	char region[64];
+	char region[64];                // its shm name, or MEMFD_NAME
+	int region_fd;                  // MEMFD_REGION: the harness's descriptor until every
+	                                // worker has its own; else -1
 	pid_t pgid;
 	struct worker_record w[MAX_PROCS];
 	enum result result;
 	int harness_fault;              // the harness, not the scenario, failed
 	char problem[512];              // why the run failed beyond its workers
 };
+
+// What a run's region is called when it has no name: what /proc/PID/fd
+// shows for it, less the "/" and " (deleted)".
+#define MEMFD_NAME "memfd:shmlab"
+#define REGION_IS_MEMFD(sc) (((sc)->flags & (MEMFD_REGION | SEALED_REGION)) != 0)
 
 // Runs r->sc as planned in r; fills in the records and r->result.
 void supervise(struct run *r);

@@ -52,6 +52,10 @@ enum scenario_flags {
 	                        // load at one address in every process
 	SYSV_IPC  = 32,         // may make SysV IPC objects: the harness checks none is left
 	WINDOWS   = 64,         // Win32: workers make windows or hooks, which need the desktop
+	MEMFD_REGION = 128,     // the region is a memfd with no name, handed to each worker as a
+	                        // descriptor (w->region_fd); POSIX only
+	SEALED_REGION = 256,    // MEMFD_REGION, sealed against shrink and grow by the harness
+	                        // before any worker exists (shmlab/seal.h)
 };
 
 struct impl;
@@ -63,6 +67,7 @@ struct worker {
 	int views;              // how many views each worker has: 2 under `double`, else 1
 	uint64_t seed;          // the run's seed: anything a scenario varies comes from it
 	const struct impl *impl;        // CONTRACT scenarios: the library under test
+	int region_fd;          // MEMFD_REGION: the region's descriptor here; else -1
 	char message[240];      // set by fail()
 };
 

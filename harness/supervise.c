@@ -2,10 +2,11 @@
  * The supervisor: start the workers of one run, drive them through the
  * scenario's phases, and account for every process and every object.
  *
- *   1. create the region under a fresh unguessable name;
+ *   1. create the region under a fresh unguessable name (MEMFD_REGION: a
+ *      memfd with no name, sealed first under SEALED_REGION);
  *   2. start each worker with fork + exec (under `fork`: only worker 0, which
  *      forks the others after it has prepared), each in the run's process
- *      group, each with its own channel;
+ *      group, each with its own channel (and the memfd, as a descriptor);
  *   3. wait until they have mapped, unlink the name, check the bases;
  *   4. tell worker 0 to prepare, then every worker to run;
  *   5. reap everything; on the deadline, SIGKILL the process group;
@@ -35,6 +36,7 @@
 
 #include "channel.h"
 #include "run.h"
+#include "shmlab/seal.h"
 #include "sysv_leftovers.h"
 
 enum stage { MAPPED, PREPARED, FINISHED, VERIFIED, REAPED };
@@ -211,15 +213,16 @@ add_arg(char **argv, int *argc, char *store, size_t len, const char *fmt, unsign
 	argv[(*argc)++] = store;
 }
 
-// Moves the worker ends of the channels to descriptors 3, 4, ... in the
-// child, without close-on-exec, so they are all the child inherits.
+// Moves fds (the worker ends of the channels, then the region's memfd if
+// any) to descriptors 3, 4, ... in the child, without close-on-exec, so
+// they are all the child inherits.
 static void
-place_fds(int *ends, int n)
+place_fds(int *fds, int n)
 {
-	int high[MAX_PROCS];
+	int high[MAX_PROCS + 1];
 
 	for (int k = 0; k < n; k++)
-		high[k] = fcntl(ends[k], F_DUPFD_CLOEXEC, 100);
+		high[k] = fcntl(fds[k], F_DUPFD_CLOEXEC, 100);
 	for (int k = 0; k < n; k++)
 		dup2(high[k], 3 + k);
 }
@@ -228,7 +231,7 @@ static void
 start(struct run *r, int i, int *ends, int nends)
 {
 	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "";
-	int argc = 0, k = 0;
+	int argc = 0, k = 0, fds[MAX_PROCS + 1], nfds = nends;
 	const char *exe = (r->sc->flags & MIXED_ABI) && i % 2 ? r->worker32
 	    : (r->sc->flags & OTHER_BUILD) && i % 2 ? r->worker_other : r->worker64;
 	sigset_t none;
@@ -252,15 +255,21 @@ start(struct run *r, int i, int *ends, int nends)
 		argv[argc++] = "--impl";
 		argv[argc++] = (char *)r->impl;
 	}
-	argv[argc++] = "--region";
-	argv[argc++] = r->region;
+	memcpy(fds, ends, sizeof *ends * (size_t)nends);
+	if (r->region_fd >= 0) {
+		fds[nfds++] = r->region_fd;
+		add_arg(argv, &argc, num[k++], 40, "--region-fd=%lu", (unsigned long)(3 + nends));
+	} else {
+		argv[argc++] = "--region";
+		argv[argc++] = r->region;
+	}
 	argv[argc] = NULL;
 
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, r->pgid);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		place_fds(ends, nends);
+		place_fds(fds, nfds);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if ((r->sc->flags & OTHER_BUILD) && personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0) {
@@ -382,9 +391,9 @@ count_fds(void)
 static void
 check_leftovers(struct run *r, int fds_before)
 {
-	int fd = shm_open(r->region, O_RDONLY, 0);
+	int fd = REGION_IS_MEMFD(r->sc) ? -1 : shm_open(r->region, O_RDONLY, 0);
 
-	if (fd >= 0 || errno != ENOENT) {
+	if (fd >= 0 || (!REGION_IS_MEMFD(r->sc) && errno != ENOENT)) {
 		problem(r, "leftover: the region's name still exists");
 		if (fd >= 0)
 			close(fd);
@@ -470,7 +479,8 @@ drive(struct run *r)
 		return "not run: worker 0 failed while preparing";
 	if (pump(r, 0, r->procs, MAPPED) < 0)
 		return "timed out while mapping";
-	shm_unlink(r->region);          // every worker holds it now; nothing can leak
+	if (!REGION_IS_MEMFD(r->sc))
+		shm_unlink(r->region);  // every worker holds it now; nothing can leak
 	check_bases(r);
 	if (r->problem[0])
 		return "not run: the bases were wrong";
@@ -483,6 +493,31 @@ drive(struct run *r)
 	}
 	return NULL;
 }
+
+// ANCHOR: create_region
+// The run's region: a fresh name, or a memfd kept open in r->region_fd for
+// the workers to inherit, sealed before any of them exists under
+// SEALED_REGION. Returns 0, or -1 with errno and nothing left behind.
+static int
+create_region(struct run *r, struct shmlab_region *region)
+{
+	r->region_fd = -1;
+	if (!REGION_IS_MEMFD(r->sc))
+		return shmlab_region_random_name(r->region, sizeof r->region) < 0 ? -1
+		    : shmlab_region_create(region, r->region, r->sc->region_size);
+	snprintf(r->region, sizeof r->region, "%s", MEMFD_NAME);
+	if (shmlab_region_create(region, NULL, r->sc->region_size) < 0)
+		return -1;
+	if ((r->sc->flags & SEALED_REGION) && shmlab_region_seal_size(region) < 0) {
+		int saved = errno;
+		shmlab_region_close(region);
+		errno = saved;
+		return -1;
+	}
+	r->region_fd = region->fd;
+	return 0;
+}
+// ANCHOR_END: create_region
 
 void
 supervise(struct run *r)
@@ -505,21 +540,26 @@ supervise(struct run *r)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
-	if (shmlab_region_random_name(r->region, sizeof r->region) < 0
-	    || shmlab_region_create(&region, r->region, r->sc->region_size) < 0) {
+	if (create_region(r, &region) < 0) {
 		snprintf(r->problem, sizeof r->problem, "cannot create the region: %s", strerror(errno));
 		r->result = RESULT_ERROR;
 		close(sigfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
-	shmlab_region_close(&region);   // workers open it by name, each on its own
+	if (region.fd != r->region_fd)
+		shmlab_region_close(&region);   // workers open it by name, each on its own
 	if ((r->sc->flags & SYSV_IPC) && sysv_before(&sysv, 10000) < 0)
 		problem(r, "cannot take the lock that keeps runs making SysV objects apart");
 	start_all(r);
+	if (r->region_fd >= 0) {
+		close(r->region_fd);    // every worker started has its own descriptor now
+		r->region_fd = -1;
+	}
 	not_run = drive(r);
 	tell_all(r, "quit");
-	shm_unlink(r->region);
+	if (!REGION_IS_MEMFD(r->sc))
+		shm_unlink(r->region);
 	finish(r);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -14,6 +14,7 @@
  * the test set-up which hides pointer bugs, kept so it can be shown.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addresses.h"
@@ -34,7 +36,7 @@ struct job {
 	struct worker w;
 	struct impl impl;               // CONTRACT scenarios: loaded from impl_path
 	const char *impl_path;
-	const char *region;
+	const char *region;             // its name; NULL when it came as w.region_fd
 	int chan;
 	int timeout_ms;
 	int nviews;
@@ -100,6 +102,26 @@ map_views(struct job *j)
 
 	if (impl_map_views(j->w.impl, j->region, j->nviews, j->at, j->view, why, sizeof why) < 0)
 		give_up(j, why);
+}
+
+// A MEMFD_REGION run: the region has no name, only the descriptor the
+// harness placed at w.region_fd; its size is what the file holds now.
+// Close-on-exec, so that a program this worker starts gets it only if given.
+static void
+map_fd_views(struct job *j)
+{
+	struct shmlab_region r = { .fd = j->w.region_fd };
+	struct stat st;
+	char why[80];
+
+	if (fcntl(r.fd, F_SETFD, FD_CLOEXEC) < 0 || fstat(r.fd, &st) < 0)
+		give_up(j, "the region's descriptor is not open");
+	r.size = (uint64_t)st.st_size;
+	for (int v = 0; v < j->nviews; v++)
+		if (shmlab_region_map(&r, (void *)j->at[v], &j->view[v]) < 0) {
+			snprintf(why, sizeof why, "cannot map view %d at %#llx", v, (unsigned long long)j->at[v]);
+			give_up(j, why);
+		}
 }
 
 static void
@@ -252,7 +274,7 @@ parse(struct job *j, int argc, char **argv)
 		{ "index", 1, 0, 'i' }, { "procs", 1, 0, 'n' }, { "region", 1, 0, 'r' },
 		{ "chan", 1, 0, 'c' }, { "at", 1, 0, 'a' }, { "views", 1, 0, 'v' },
 		{ "timeout-ms", 1, 0, 't' }, { "fork-chans", 1, 0, 'f' }, { "impl", 1, 0, 'l' },
-		{ "seed", 1, 0, 's' }, { 0, 0, 0, 0 },
+		{ "seed", 1, 0, 's' }, { "region-fd", 1, 0, 'd' }, { 0, 0, 0, 0 },
 	};
 	int c, nat = 0;
 
@@ -264,6 +286,7 @@ parse(struct job *j, int argc, char **argv)
 		case 'i': j->w.index = atoi(optarg); break;
 		case 'n': j->w.procs = atoi(optarg); break;
 		case 'r': j->region = optarg; break;
+		case 'd': j->w.region_fd = atoi(optarg); break;
 		case 'c': j->chan = atoi(optarg); break;
 		case 'v': j->nviews = atoi(optarg); break;
 		case 't': j->timeout_ms = atoi(optarg); break;
@@ -281,7 +304,7 @@ parse(struct job *j, int argc, char **argv)
 		default: return -1;
 		}
 	}
-	if (optind != argc - 1 || j->region == NULL || j->nviews < 1 || j->nviews > MAX_VIEWS)
+	if (optind != argc - 1 || (j->region == NULL) == (j->w.region_fd < 0) || j->nviews < 1 || j->nviews > MAX_VIEWS)
 		return -1;
 	j->w.views = j->nviews;
 	j->sc = scenario_find(argv[optind]);
@@ -291,7 +314,7 @@ parse(struct job *j, int argc, char **argv)
 int
 worker_main(int argc, char **argv)
 {
-	struct job j = { .chan = -1 };
+	struct job j = { .chan = -1, .w.region_fd = -1 };
 	struct rlimit no_core = { 0, 0 };
 
 	if (parse(&j, argc, argv) < 0) {
@@ -305,7 +328,10 @@ worker_main(int argc, char **argv)
 	alarm((unsigned)(j.timeout_ms / 1000 + 5));     // outlives the harness's own bound
 	catch_faults();
 	load_impl(&j);
-	map_views(&j);
+	if (j.w.region_fd >= 0)
+		map_fd_views(&j);
+	else
+		map_views(&j);
 	announce(&j);
 	obey(&j);
 	return 0;

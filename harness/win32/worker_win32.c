@@ -213,7 +213,7 @@ parse(struct job *j, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct job j = { 0 };
+	struct job j = { .w.region_fd = -1 };  // Win32 offers no descriptor
 
 	if (argc == 2 && strcmp(argv[1], "--abi") == 0)
 		return (int)sizeof(void *) * 8;        // the harness asks before a mixed-ABI run
