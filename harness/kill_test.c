@@ -39,7 +39,6 @@
  * seeds, and so where each dies, come from the test's seed; the survivors'
  * interleaving does not, so a replay repeats the deaths, not every step.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -56,6 +55,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "fds.h"
 #include "kill_test.h"
 #include "shmlab/alloc.h"
 #include "shmlab/region.h"
@@ -394,20 +394,6 @@ report_text(const struct kill_test *t, const char *replay)
 		    t->o->kills);
 }
 
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 // What the test made must be gone: the region's name, every child, every
 // descriptor it opened.
 static void
@@ -422,7 +408,7 @@ check_leftovers(struct kill_test *t, int fds_before)
 	}
 	if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
 		failed(t, "leftover: a child process was not reaped");
-	if (count_fds() != fds_before)
+	if (count_open_fds() != fds_before)
 		failed(t, "leftover: the harness holds more descriptors than before the test");
 }
 
@@ -435,7 +421,7 @@ kill_test(const char *worker, const struct kill_options *o, const char *progname
 	uint64_t size = KILL_HEAP_START + (npages + 2) * 65536 + 2 * 1024 * 1024;
 	sigset_t chld, old;
 	char replay[300], why[160];
-	int rc, fds_before = count_fds();
+	int rc, fds_before = count_open_fds();
 
 	t = (struct kill_test){ .worker = worker, .o = o };
 	snprintf(replay, sizeof replay, "%s kill-test --kills %d --seed %llu --lock %s%s", progname, o->kills,

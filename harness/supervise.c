@@ -17,7 +17,6 @@
  * message is. The harness is a child subreaper: workers forked by worker 0
  * become its children when worker 0 exits, and it reaps them too.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -35,6 +34,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "fds.h"
 #include "run.h"
 #include "shmlab/seal.h"
 #include "sysv_leftovers.h"
@@ -374,20 +374,6 @@ finish(struct run *r)
 		}
 }
 
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static void
 check_leftovers(struct run *r, int fds_before)
 {
@@ -405,7 +391,7 @@ check_leftovers(struct run *r, int fds_before)
 	}
 	if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
 		problem(r, "leftover: a child process was not reaped");
-	if (count_fds() != fds_before)
+	if (count_open_fds() != fds_before)
 		problem(r, "leftover: the harness holds more descriptors than before the run");
 }
 
@@ -524,7 +510,7 @@ supervise(struct run *r)
 {
 	struct shmlab_region region;
 	const char *not_run = NULL;
-	int fds_before = count_fds();
+	int fds_before = count_open_fds();
 	struct sysv_snapshot sysv = { .lock = -1 };
 	sigset_t old;
 

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
 
 #define GIVER_FD        100     // worker 0's file; each reader holds its own there
 #define SECOND_FD       101     // worker 0's second file (handle-access, handle-move)
@@ -300,31 +301,16 @@ const struct scenario contract_handle_give_take = {
 
 // ------------------------------------------------------------ no-leak
 
-// How many descriptors this process has open, or -1.
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 static int
 one_more(struct worker *w, const struct shmlab_view *v, int access, const char *what)
 {
-	int before = count_fds(), during, after, fd;
+	int before = count_open_fds(), during, after, fd;
 
 	if (take(w, v, 0, access, &fd, what) < 0)
 		return -1;
-	during = count_fds();
+	during = count_open_fds();
 	close(fd);
-	after = count_fds();
+	after = count_open_fds();
 	if (before < 0 || during < 0 || after < 0)
 		return fail(w, "cannot list /proc/self/fd: %s", strerror(errno));
 	if (during != before + 1)
