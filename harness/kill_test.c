@@ -57,6 +57,7 @@
 #include "channel.h"
 #include "fds.h"
 #include "kill_test.h"
+#include "report.h"
 #include "shmlab/alloc.h"
 #include "shmlab/region.h"
 
@@ -346,7 +347,7 @@ rounds(struct kill_test *t)
 }
 
 static void
-report_json(const struct kill_test *t, const char *path, const char *replay)
+kill_report_json(const struct kill_test *t, const char *path, const char *replay)
 {
 	json_object *o = json_object_new_object(), *sites = json_object_new_object(), *ops = json_object_new_array();
 
@@ -376,7 +377,7 @@ report_json(const struct kill_test *t, const char *path, const char *replay)
 }
 
 static void
-report_text(const struct kill_test *t, const char *replay)
+kill_report_text(const struct kill_test *t, const char *replay)
 {
 	printf("kill test, seed %llu, lock %s%s: %d victims killed by SIGKILL inside shmlab_alloc/shmlab_free "
 	    "(%d more met no kill point)\n", (unsigned long long)t->o->seed, t->o->lock,
@@ -387,11 +388,11 @@ report_text(const struct kill_test *t, const char *replay)
 	    (unsigned long long)t->reclaimed_blocks, (unsigned long long)t->reclaimed_pages, t->leaked,
 	    t->survivor_ops[0], t->survivor_ops[1]);
 	if (t->problem[0])
-		printf("FAIL: %s\nread: reference/alloc.c (its essay) and harness/kill_test.c\nreplay: %s\n",
-		    t->problem, replay);
+		printf("%sFAIL%s: %s\nread: reference/alloc.c (its essay) and harness/kill_test.c\nreplay: %s\n",
+		    report_paint("FAIL"), report_paint("off"), t->problem, replay);
 	else
-		printf("PASS: no block lost or handed out twice, no survivor stuck (%d of %d kills)\n", t->kills,
-		    t->o->kills);
+		printf("%sPASS%s: no block lost or handed out twice, no survivor stuck (%d of %d kills)\n",
+		    report_paint("PASS"), report_paint("off"), t->kills, t->o->kills);
 }
 
 // What the test made must be gone: the region's name, every child, every
@@ -449,8 +450,8 @@ kill_test(const char *worker, const struct kill_options *o, const char *progname
 		if (t.died_at[k] == 0)
 			rc = failed(&t, "no victim died at \"%s\"", site_info[k].name);
 	check_leftovers(&t, fds_before);
-	report_text(&t, replay);
+	kill_report_text(&t, replay);
 	if (o->json)
-		report_json(&t, o->json, replay);
+		kill_report_json(&t, o->json, replay);
 	return rc < 0 || t.problem[0] ? 1 : 0;
 }

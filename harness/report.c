@@ -31,6 +31,12 @@ paint(const char *what)
 	return "";
 }
 
+const char *
+report_paint(const char *what)
+{
+	return paint(what);
+}
+
 static const char *
 signame(int sig)
 {

@@ -7,6 +7,10 @@
 
 extern int report_color;        // 1: ANSI colours (a terminal, not CI)
 
+// The escape that colours `what` ("PASS", "FAIL", "SIGNALED", "HUNG",
+// "SKIP", "ERROR", "dim"; "off" ends it), or "" without colours.
+const char *report_paint(const char *what);
+
 // Where a worker's fault address lies: in which view of which worker, or in
 // none. Writes one sentence into buf.
 void where_is(const struct run *r, int i, char *buf, size_t len);
