@@ -11,18 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "assert_errno.h"
 
 #include "shmlab.h"
 
 #define REGION (8u << 20)
 #define WORKERS 4
 #define ROUNDS 20000
-
-#define assert_errno(call, err) do { \
-	errno = 0; \
-	assert_int_equal((call), -1); \
-	assert_int_equal(errno, (err)); \
-} while (0)
 
 // One memfd region, formatted, with a heap, seen through two views.
 struct fx {

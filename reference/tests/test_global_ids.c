@@ -10,14 +10,9 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <cmocka.h>
+#include "assert_errno.h"
 
 #include "shmlab/global_ids.h"
-
-#define assert_errno(call, err) do { \
-	errno = 0; \
-	assert_int_equal((call), -1); \
-	assert_int_equal(errno, (err)); \
-} while (0)
 
 #define BOX 64
 

@@ -9,14 +9,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "assert_errno.h"
 
 #include "shmlab/offset.h"
-
-#define assert_errno(call, err) do { \
-	errno = 0; \
-	assert_int_equal((call), -1); \
-	assert_int_equal(errno, (err)); \
-} while (0)
 
 // One memfd region seen through two views: no name to leak.
 struct fx {

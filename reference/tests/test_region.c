@@ -12,15 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "assert_errno.h"
 
 #include "shmlab/region.h"
-
-// Cleared first, so a stale errno from an earlier call cannot pass.
-#define assert_errno(call, err) do { \
-	errno = 0; \
-	assert_int_equal((call), -1); \
-	assert_int_equal(errno, (err)); \
-} while (0)
 
 // Everything a test made, so teardown can undo it after a failed assert too.
 struct fx {

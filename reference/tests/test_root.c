@@ -10,15 +10,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "assert_errno.h"
 
 #include "shmlab/root.h"
 #include "header.h"
-
-#define assert_errno(call, err) do { \
-	errno = 0; \
-	assert_int_equal((call), -1); \
-	assert_int_equal(errno, (err)); \
-} while (0)
 
 // A named region, so the second view comes through open() as a peer's would.
 struct fx {

@@ -12,14 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "assert_errno.h"
 
 #include "shmlab/seal.h"
-
-#define assert_errno(call, err) do { \
-	errno = 0; \
-	assert_int_equal((call), -1); \
-	assert_int_equal(errno, (err)); \
-} while (0)
 
 struct fx {
 	char name[SHMLAB_NAME_MAX];
