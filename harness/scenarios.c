@@ -1,9 +1,6 @@
 // The table of every scenario, in lab order. A new scenario is defined in its
 // lab's directory (a contract scenario in conformance/scenarios/) and added
 // here, after the lessons of its lab.
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "scenario.h"
 
@@ -42,23 +39,3 @@ const struct scenario *const scenarios[] = {
 	&contract_function_by_name,
 	NULL,
 };
-
-const struct scenario *
-scenario_find(const char *name)
-{
-	for (const struct scenario *const *p = scenarios; *p; p++)
-		if (strcmp((*p)->name, name) == 0)
-			return *p;
-	return NULL;
-}
-
-int
-fail(struct worker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(w->message, sizeof w->message, fmt, ap);
-	va_end(ap);
-	return -1;
-}

@@ -8,9 +8,6 @@
 // Lab 01's two scenarios need 32-bit readers: shmlab-worker32.exe, the worker
 // built for i686, which Wine runs only with its 32-bit half (wine32). Without
 // it they SKIP with two or more workers, saying why.
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "scenario.h"
 
@@ -39,23 +36,3 @@ const struct scenario *const scenarios[] = {
 	&lab05_hook_shared,
 	NULL,
 };
-
-const struct scenario *
-scenario_find(const char *name)
-{
-	for (const struct scenario *const *p = scenarios; *p; p++)
-		if (strcmp((*p)->name, name) == 0)
-			return *p;
-	return NULL;
-}
-
-int
-fail(struct worker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(w->message, sizeof w->message, fmt, ap);
-	va_end(ap);
-	return -1;
-}
