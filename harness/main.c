@@ -146,59 +146,6 @@ find_workers(struct run *r)
 		r->impl = getenv("SHMLAB_IMPL") && *getenv("SHMLAB_IMPL") ? getenv("SHMLAB_IMPL") : lib;
 }
 
-struct outputs { const char *json, *svg; int quiet; };
-
-static int
-parse_run(int argc, char **argv, struct run *r, struct outputs *o)
-{
-	static const struct option opts[] = {
-		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
-		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "svg", 1, 0, 'g' },
-		{ "quiet", 0, 0, 'q' }, { "impl", 1, 0, 'l' }, { 0, 0, 0, 0 },
-	};
-	uint64_t n, seed;
-	int c, have_seed = 0;
-
-	opterr = 0;             // our own messages, which name the program
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (parse_number(optarg, MAX_PROCS, &n) < 0 || n < 1)
-				return fprintf(stderr, "shmlab-harness: --procs takes 1 to %d\n", MAX_PROCS), -1;
-			r->procs = (int)n;
-			break;
-		case 's':
-			if (parse_strategy(optarg, &r->strategy) < 0)
-				return fprintf(stderr, "shmlab-harness: no strategy '%s'\n", optarg), -1;
-			break;
-		case 'k':
-			if (parse_number(optarg, UINT32_MAX, &seed) < 0)
-				return fprintf(stderr, "shmlab-harness: --seed takes 0 to %u\n", UINT32_MAX), -1;
-			r->seed = seed;
-			have_seed = 1;
-			break;
-		case 't':
-			if (parse_number(optarg, 600000, &n) < 0 || n < 100)
-				return fprintf(stderr, "shmlab-harness: --timeout-ms takes 100 to 600000\n"), -1;
-			r->timeout_ms = (int)n;
-			break;
-		case 'j': o->json = optarg; break;
-		case 'g': o->svg = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'l': r->impl = optarg; break;
-		default:
-			return fprintf(stderr, "shmlab-harness: bad option '%s'\n%s", argv[optind - 1], usage), -1;
-		}
-	}
-	if (optind != argc - 1)
-		return fprintf(stderr, "%s", usage), -1;
-	if ((r->sc = scenario_find(argv[optind])) == NULL)
-		return fprintf(stderr, "shmlab-harness: no scenario '%s' (see: shmlab-harness list)\n", argv[optind]), -1;
-	if (!have_seed && getrandom(&seed, sizeof seed, 0) == sizeof seed)
-		r->seed = seed & UINT32_MAX;
-	return 0;
-}
-
 static int
 skip(const struct run *r, const struct outputs *o, const char *why)
 {
@@ -237,8 +184,12 @@ run(int argc, char **argv)
 	struct outputs o = { 0 };
 	char why[160];
 
-	if (parse_run(argc, argv, &r, &o) < 0)
+	uint64_t seed;
+
+	if (parse_run(argc, argv, &r, &o, usage) < 0)
 		return EXIT_USAGE;
+	if (!o.seed_given && getrandom(&seed, sizeof seed, 0) == sizeof seed)
+		r.seed = seed & UINT32_MAX;
 	find_workers(&r);
 	if (access(r.worker64, X_OK) < 0) {
 		fprintf(stderr, "shmlab-harness: cannot find the worker program %s: build it (cmake --build build)\n",

@@ -63,6 +63,18 @@ void supervise(struct run *r);
 
 const char *strategy_name(enum strategy s);
 
+// What `run` writes besides its exit status, as its options asked.
+struct outputs {
+	const char *json, *svg;
+	int quiet;
+	int seed_given;         // else the caller draws one
+};
+
+// Parses `run`'s options and its scenario into r and o, which hold the
+// defaults (options.c, both harnesses). Returns 0, or -1 after saying why on
+// stderr, with usage after an unknown option.
+int parse_run(int argc, char **argv, struct run *r, struct outputs *o, const char *usage);
+
 // Command-line words: a strategy by its name, a number from 0 to max (no
 // sign, no trailing text). Each returns 0, or -1 if s is not one.
 int parse_strategy(const char *s, enum strategy *out);
