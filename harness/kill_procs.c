@@ -100,18 +100,10 @@ proc_started(int p)
 	return procs[p].pid > 0;
 }
 
-int
-proc_say(int p, const char *word)
+kill_chan
+proc_chan(int p)
 {
-	return chan_send(procs[p].chan, "%s", word);
-}
-
-const char *
-proc_hear(struct kill_test *t, int p, char *buf, size_t len)
-{
-	if (chan_recv(procs[p].chan, buf, len, t->o->step_ms) <= 0)
-		buf[0] = '\0';
-	return buf;
+	return procs[p].chan;
 }
 
 // Waits for pid until end (CLOCK_MONOTONIC). Returns waitpid's answer: pid,

@@ -20,7 +20,6 @@
 #define SURVIVORS       2
 #define VICTIM          SURVIVORS
 #define SLOTS           MAX_PROCS       // address slots: survivors, prepare, then victims in turn
-#define KILL_MSG_MAX    512             // CHAN_MSG_MAX of both channels
 
 struct kill_test {
 	const char *worker;
@@ -62,11 +61,8 @@ int proc_start(struct kill_test *t, int p, const char *role, int slot, uint64_t 
 // Returns 1 if process p was started and not yet ended.
 int proc_started(int p);
 
-// Sends a word to process p. Returns 0, or -1 if it is gone.
-int proc_say(int p, const char *word);
-
-// The next message from p, or "" when it said nothing within the step bound.
-const char *proc_hear(struct kill_test *t, int p, char *buf, size_t len);
+// Process p's channel, while it runs.
+kill_chan proc_chan(int p);
 
 // Ends process p: kills it first if `now`, else closes its channel (its cue
 // to exit) and waits, bounded by the step bound, after which it is killed.

@@ -77,6 +77,16 @@ failed(struct kill_test *t, const char *fmt, ...)
 	return -1;
 }
 
+// The next message from process p, or "" when it said nothing within the
+// step bound.
+static const char *
+hear(struct kill_test *t, int p, char *buf, size_t len)
+{
+	if (chan_recv(proc_chan(p), buf, len, t->o->step_ms) <= 0)
+		buf[0] = '\0';
+	return buf;
+}
+
 static const char *
 site_name(int site)
 {
@@ -120,17 +130,17 @@ static int
 tell_survivors(struct kill_test *t, const char *word, int last)
 {
 	const char *held = t->o->lock->held;
-	char msg[KILL_MSG_MAX];
+	char msg[CHAN_MSG_MAX];
 
 	for (int i = 0; i < SURVIVORS; i++)
-		if (proc_say(i, word) < 0)
+		if (chan_send(proc_chan(i), "%s", word) < 0)
 			return failed(t, "round %d: survivor %d is gone", t->rounds, i);
 	if (strcmp(word, "stop") != 0)
 		return 0;
 	for (int i = 0; i < SURVIVORS; i++) {
 		unsigned long long blocks, pages;
 		int told;
-		if (sscanf(proc_hear(t, i, msg, sizeof msg), "done %ld %llu %llu %d", &t->survivor_ops[i], &blocks,
+		if (sscanf(hear(t, i, msg, sizeof msg), "done %ld %llu %llu %d", &t->survivor_ops[i], &blocks,
 		    &pages, &told) != 4)
 			return failed(t, "round %d: survivor %d did not finish its steps within %d ms after a victim "
 			    "died at \"%s\": %s%s%s", t->rounds, i, t->o->step_ms, last < KILL_SITES ? site_name(last)
@@ -163,16 +173,16 @@ static int
 round_of(struct kill_test *t, int last)
 {
 	uint64_t seed = t->o->seed * 1000003u + (uint64_t)t->rounds;
-	char msg[KILL_MSG_MAX];
+	char msg[CHAN_MSG_MAX];
 	int site = -1;
 	unsigned status;
 	enum ending e;
 
 	if (proc_start(t, VICTIM, "victim", SURVIVORS + 1 + t->rounds % (SLOTS - SURVIVORS - 1), seed) < 0)
 		return -1;
-	if (check_recovery(t, proc_hear(t, VICTIM, msg, sizeof msg), last) == 0 && proc_say(VICTIM, "go") == 0
-	    && tell_survivors(t, "go", last) == 0)
-		site = victim_said(t, proc_hear(t, VICTIM, msg, sizeof msg));
+	if (check_recovery(t, hear(t, VICTIM, msg, sizeof msg), last) == 0
+	    && chan_send(proc_chan(VICTIM), "go") == 0 && tell_survivors(t, "go", last) == 0)
+		site = victim_said(t, hear(t, VICTIM, msg, sizeof msg));
 	e = proc_end(t, VICTIM, t->problem[0] != '\0', &status);       // it may wait for a word that will not come
 	if (e == NOT_ENDED)
 		return failed(t, "round %d: the victim did not end in time", t->rounds);
@@ -228,12 +238,12 @@ static int
 rounds(struct kill_test *t)
 {
 	int want = t->o->kills, last = KILL_SITES, rc = 0;
-	char msg[KILL_MSG_MAX];
+	char msg[CHAN_MSG_MAX];
 	unsigned status;
 
 	if (proc_start(t, VICTIM, "prepare", SURVIVORS, t->o->seed) < 0)
 		return -1;
-	if (strcmp(proc_hear(t, VICTIM, msg, sizeof msg), "ready") != 0)
+	if (strcmp(hear(t, VICTIM, msg, sizeof msg), "ready") != 0)
 		rc = failed(t, "the region could not be prepared: %s", *msg ? msg : "(no answer)");
 	if (proc_end(t, VICTIM, rc < 0, &status) != ENDED_CLEAN || rc < 0)
 		return failed(t, "the preparing worker did not finish");
@@ -250,7 +260,7 @@ rounds(struct kill_test *t)
 	}
 	if (rc == 0 && proc_start(t, VICTIM, "last", SURVIVORS + 1 + t->rounds % (SLOTS - SURVIVORS - 1),
 	    t->o->seed) == 0) {
-		rc = check_recovery(t, proc_hear(t, VICTIM, msg, sizeof msg), last);
+		rc = check_recovery(t, hear(t, VICTIM, msg, sizeof msg), last);
 		if (proc_end(t, VICTIM, rc < 0, &status) != ENDED_CLEAN && rc == 0)
 			rc = failed(t, "the last worker did not end cleanly (status %#x)", status);
 	}

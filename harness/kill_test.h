@@ -1,12 +1,22 @@
 // What the kill test's harness (kill_test.c) and its workers (kill_worker.c)
-// agree on: the region's layout, the heap's locks, how a victim's seed
-// chooses its death, and how a victim on Windows ends.
+// agree on: their channel, the region's layout, the heap's locks, how a
+// victim's seed chooses its death, and how a victim on Windows ends.
 #ifndef SHMLAB_KILL_TEST_H
 #define SHMLAB_KILL_TEST_H
 
 #include <stdint.h>
 #include "addresses.h"
 #include "kill_point.h"
+
+// The channel between the harness and one worker: the same words on both
+// systems (chan_send, chan_recv), over what each has.
+#ifdef _WIN32
+#include "channel_win32.h"
+typedef HANDLE kill_chan;       // a pipe; the worker's end inherited, its value on the command line
+#else
+#include "channel.h"
+typedef int kill_chan;          // a socket; the worker's end on descriptor 3
+#endif
 
 #define KILL_TABLE_AT       1024u           // just after the header
 #define KILL_TABLE_SLOTS    256u            // a victim's blocks, by slot: 0 is empty

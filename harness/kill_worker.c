@@ -52,7 +52,7 @@
 
 static kill_chan chan;
 static struct shmlab_view view;
-static int locking;                     // 0 for the lock-free heap alone
+static int with_lock;                   // 0 for the lock-free heap alone
 static int recovering = 1;
 static struct shmlab_heap_recovery recovered;   // by this process, told of a dead owner
 static int told;                        // times the lock told it so
@@ -109,7 +109,7 @@ lock_heap(void)
 	struct shmlab_heap_recovery rec;
 	int got;
 
-	if (!locking)
+	if (!with_lock)
 		return 0;
 	if ((got = heap_lock(STEP_MS)) == 1) {
 		// Its owner died inside the heap, and everyone else waits for the
@@ -127,7 +127,7 @@ lock_heap(void)
 static void
 unlock_heap(void)
 {
-	if (locking)
+	if (with_lock)
 		heap_unlock();
 }
 
@@ -169,7 +169,7 @@ prepare(const char *region, const char *lock)
 	if (shmlab_format(&view) < 0 || shmlab_heap_init(&view, KILL_HEAP_START, view.size - KILL_HEAP_START) < 0
 	    || shmlab_root_set(&view, "kill-table", KILL_TABLE_AT) < 0)
 		return complain("cannot format the region", 0);
-	if (locking && heap_lock_open(&view, region, lock, 1) < 0)
+	if (with_lock && heap_lock_open(&view, region, lock, 1) < 0)
 		return complain("cannot make the heap's lock", 0);
 	return chan_send(chan, "ready");
 }
@@ -310,7 +310,7 @@ main(int argc, char **argv)
 	}
 	at = (void *)(uintptr_t)strtoull(argv[3], NULL, 0);
 	seed = strtoull(argv[4], NULL, 0);
-	locking = strcmp(argv[5], "none") != 0;
+	with_lock = strcmp(argv[5], "none") != 0;
 	recovering = strcmp(argv[6], "0") != 0;
 	chan = (kill_chan)(uintptr_t)strtoull(argv[7], NULL, 0);
 	if (shmlab_region_open(&region, argv[2]) < 0 || shmlab_region_map(&region, at, &view) < 0)
@@ -318,7 +318,7 @@ main(int argc, char **argv)
 	shmlab_region_close(&region);
 	if (strcmp(argv[1], "prepare") == 0)
 		return -prepare(argv[2], argv[5]);
-	if (locking && heap_lock_open(&view, argv[2], argv[5], 0) < 0)
+	if (with_lock && heap_lock_open(&view, argv[2], argv[5], 0) < 0)
 		return -complain("cannot open the heap's lock", 0);
 	if (strcmp(argv[1], "victim") == 0)
 		return -victim(seed);

@@ -1,6 +1,6 @@
 /*
  * What the kill test's worker (kill_worker.c) needs from its system: the
- * type of its channel, the heap's lock and a sudden death. POSIX gives them
+ * heap's lock and a sudden death. POSIX gives them
  * in kill_worker_posix.c (pthread mutexes in the region, SIGKILL), Windows
  * in win32/kill_worker_win32.c (kernel objects the harness made,
  * TerminateProcess).
@@ -9,14 +9,6 @@
 #define SHMLAB_KILL_WORKER_H
 
 #include "shmlab/region.h"
-
-#ifdef _WIN32
-#include "channel_win32.h"
-typedef HANDLE kill_chan;       // an inherited handle, its value on the command line
-#else
-#include "channel.h"
-typedef int kill_chan;          // descriptor 3
-#endif
 
 // Opens the heap's lock LOCK (kill_test.h: a name from this system's
 // kill_locks, not "none") of the region REGION, mapped at v; `make`: this
