@@ -2,7 +2,8 @@
  * shmlab-kill-worker: the processes of the kill test (kill_test.c says what
  * the test proves). Its allocator is the reference's, built again with the
  * kill points on (reference/kill_point.h); each role is a process of its own,
- * with the region at an address of its own.
+ * with the region at an address of its own. One source for POSIX and
+ * Windows: what differs, the heap's lock and the death, is kill_worker.h's.
  *
  *   prepare   formats the region: header, heap, and the table (root
  *             "kill-table") in which a victim records each block it holds.
