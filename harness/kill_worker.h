@@ -15,10 +15,11 @@
 // is the prepare worker, the first to use it. Returns 0, or -1 with errno.
 int heap_lock_open(const struct shmlab_view *v, const char *region, const char *lock, int make);
 
-// Takes the heap's lock, waiting at most ms. Returns 0; 1 when its last
-// owner died holding it, which only a lock that reports it says (then the
-// caller holds it, and every other user of the heap waits for it: the
-// heap is at rest); or -1 with errno (ETIMEDOUT).
+// Takes the heap's lock, waiting at most ms on Windows; on POSIX the
+// harness bounds the wait (kill_worker_posix.c says why). Returns 0; 1 when
+// its last owner died holding it, which only a lock that reports it says
+// (then the caller holds it, and every other user of the heap waits for it:
+// the heap is at rest); or -1 with errno (ETIMEDOUT).
 int heap_lock(int ms);
 
 // After a 1 from heap_lock(), once the heap is repaired: the lock is fit
