@@ -2,9 +2,9 @@
  * What a run's facts mean, in words both reports use (the POSIX reports in
  * report.c, the Win32 ones in win32/report_win32.c): the names of
  * strategies, outcomes and results, what the lesson predicts, where a fault
- * address lies and the command that replays a run; and the command-line
- * words both harnesses parse. Portable C: no system
- * headers beyond the standard library.
+ * address lies and the command that replays a run; the colours of a
+ * verdict; and the command-line words both harnesses parse. Portable C: no
+ * system headers beyond the standard library.
  */
 #include <inttypes.h>
 #include <errno.h>
@@ -15,6 +15,24 @@
 
 #include "report.h"
 #include "shmlab/contract.h"
+
+int report_color;
+
+const char *
+report_paint(const char *what)
+{
+	static const struct { const char *name, *code; } inks[] = {
+		{ "PASS", "\033[32m" }, { "FAIL", "\033[31m" }, { "SIGNALED", "\033[31;1m" },
+		{ "HUNG", "\033[35m" }, { "SKIP", "\033[33m" }, { "ERROR", "\033[31;1m" },
+		{ "dim", "\033[2m" }, { "off", "\033[0m" },
+	};
+	if (!report_color)
+		return "";
+	for (size_t i = 0; i < sizeof inks / sizeof inks[0]; i++)
+		if (strcmp(inks[i].name, what) == 0)
+			return inks[i].code;
+	return "";
+}
 
 const char *
 strategy_name(enum strategy s)

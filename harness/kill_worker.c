@@ -2,7 +2,8 @@
  * shmlab-kill-worker: the processes of the kill test (kill_test.c says what
  * the test proves). Its allocator is the reference's, built again with the
  * kill points on (reference/kill_point.h); each role is a process of its own,
- * with the region at an address of its own.
+ * with the region at an address of its own. One source for POSIX and
+ * Windows: what differs, the heap's lock and the death, is kill_worker.h's.
  *
  *   prepare   formats the region: header, heap, and the table (root
  *             "kill-table") in which a victim records each block it holds.
@@ -14,45 +15,48 @@
  *             then frees what it holds and reports; it must never get stuck.
  *   last      the next process after the last victim: recovers and reports.
  *
- * With a LOCK other than "none", every call into the heap holds a mutex in
- * the region, as a locked allocator would: "plain", a process-shared mutex,
- * which a victim dies holding, so everyone after it waits forever; "robust",
- * a robust one (pthread_mutexattr_setrobust(3)), whose next owner is told
- * EOWNERDEAD, knows the heap is at rest (everyone else waits for the lock),
- * recovers it, and marks the mutex consistent. RECOVER 0 skips the heap's
- * recovery, so the test must catch the loss.
+ * With a LOCK other than "none", every call into the heap holds a lock, as a
+ * locked allocator would (kill_worker.h gives it, one a system). One that
+ * a dead owner leaves held ("plain", a process-shared mutex; on Windows
+ * "semaphore") leaves everyone after the first victim waiting for good. One
+ * that tells its next owner ("robust", EOWNERDEAD; on Windows "mutex",
+ * WAIT_ABANDONED) lets that owner know the heap is at rest (everyone else
+ * waits for the lock) and recover it then and there. RECOVER 0 skips the
+ * heap's recovery, so the test must catch the loss.
  *
- * Messages on descriptor 3 (channel.h):
- *   worker -> harness   ready | checked <blocks> <pages> <freed> <allocated>
- *                       | dying <site> | survived | done <ops> | fail <why>
+ * Messages on the channel CHAN (channel.h; descriptor 3 on POSIX, a handle
+ * on Windows). <told> counts the times the lock told this process of a
+ * dead owner since its last report:
+ *   worker -> harness   ready | checked <blocks> <pages> <freed> <allocated> <told>
+ *                       | dying <site> | survived | done <ops> <blocks> <pages> <told>
+ *                       | fail <why>
  *   harness -> worker   go | stop
  *
  * Every block carries its owner's tag in its first word, checked before it
  * is freed: a block handed out twice would carry the other owner's tag.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "channel.h"
 #include "kill_point.h"
 #include "kill_test.h"
+#include "kill_worker.h"
 #include "shmlab/alloc.h"
 #include "shmlab/region.h"
 #include "shmlab/root.h"
 
-#define CHAN            3
 #define STEP_MS         10000   // the longest a worker waits for the harness
 #define VICTIM_OPS      200000  // a victim that has not met its kill point by then survives
 
+static kill_chan chan;
 static struct shmlab_view view;
-static pthread_mutex_t *heap_lock;      // in the region; NULL for the lock-free heap alone
+static int with_lock;                   // 0 for the lock-free heap alone
 static int recovering = 1;
-static struct shmlab_heap_recovery recovered;   // by this process after EOWNERDEAD
+static struct shmlab_heap_recovery recovered;   // by this process, told of a dead owner
+static int told;                        // times the lock told it so
 static enum kill_site armed_site = KILL_SITES;
 static unsigned long armed_passes;
 
@@ -63,15 +67,15 @@ shmlab_kill_point(enum kill_site site)
 {
 	if (site != armed_site || --armed_passes != 0)
 		return;
-	chan_send(CHAN, "dying %d", (int)site);
-	raise(SIGKILL);
+	chan_send(chan, "dying %d", (int)site);
+	die_here();
 }
 
 // Every role returns 0, or -1 once it has told the harness why.
 static int
 complain(const char *what, shmlab_off off)
 {
-	chan_send(CHAN, "fail %s (offset %#llx, errno %s)", what, (unsigned long long)off, strerror(errno));
+	chan_send(chan, "fail %s (offset %#llx, errno %s)", what, (unsigned long long)off, strerror(errno));
 	return -1;
 }
 
@@ -104,28 +108,28 @@ static int
 lock_heap(void)
 {
 	struct shmlab_heap_recovery rec;
-	int e;
+	int got;
 
-	if (heap_lock == NULL)
+	if (!with_lock)
 		return 0;
-	if ((e = pthread_mutex_lock(heap_lock)) == EOWNERDEAD) {
+	if ((got = heap_lock(STEP_MS)) == 1) {
 		// Its owner died inside the heap, and everyone else waits for the
 		// lock: the heap is at rest, the one moment recovery is safe.
+		told++;
 		if (recover_heap(&rec) < 0)
 			return -1;
 		recovered.blocks += rec.blocks;
 		recovered.pages += rec.pages;
-		e = pthread_mutex_consistent(heap_lock);
+		got = heap_lock_repaired();
 	}
-	errno = e;
-	return e == 0 ? 0 : complain("cannot lock the heap", 0);
+	return got == 0 ? 0 : complain("cannot lock the heap", 0);
 }
 
 static void
 unlock_heap(void)
 {
-	if (heap_lock)
-		pthread_mutex_unlock(heap_lock);
+	if (with_lock)
+		heap_unlock();
 }
 
 // Allocates size bytes and tags the block; 0, -1 after a complaint, or 1
@@ -161,28 +165,14 @@ give_back(shmlab_off off, uint64_t tag)
 }
 
 static int
-init_lock(const char *mode)
-{
-	pthread_mutexattr_t a;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	if (strcmp(mode, "robust") == 0)
-		pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	errno = pthread_mutex_init(heap_lock, &a);
-	pthread_mutexattr_destroy(&a);
-	return errno ? complain("cannot make the heap's mutex", 0) : 0;
-}
-
-static int
-prepare(const char *lock)
+prepare(const char *region, const char *lock)
 {
 	if (shmlab_format(&view) < 0 || shmlab_heap_init(&view, KILL_HEAP_START, view.size - KILL_HEAP_START) < 0
 	    || shmlab_root_set(&view, "kill-table", KILL_TABLE_AT) < 0)
 		return complain("cannot format the region", 0);
-	if (heap_lock && init_lock(lock) < 0)
-		return -1;
-	return chan_send(CHAN, "ready");
+	if (with_lock && heap_lock_open(&view, region, lock, 1) < 0)
+		return complain("cannot make the heap's lock", 0);
+	return chan_send(chan, "ready");
 }
 
 // What the next process after a crash does, before anyone else goes on: the
@@ -216,8 +206,8 @@ recover(void)
 	}
 	if (shmlab_heap_check(&view, &st) < 0)
 		return complain("the heap does not check clean after recovery", 0);
-	return chan_send(CHAN, "checked %llu %llu %u %llu", (unsigned long long)(rec.blocks + recovered.blocks),
-	    (unsigned long long)(rec.pages + recovered.pages), freed, (unsigned long long)st.blocks_allocated);
+	return chan_send(chan, "checked %llu %llu %u %llu %d", (unsigned long long)(rec.blocks + recovered.blocks),
+	    (unsigned long long)(rec.pages + recovered.pages), freed, (unsigned long long)st.blocks_allocated, told);
 }
 
 // One step of a victim: a slot of the table gets a block, or gives its block
@@ -259,13 +249,13 @@ victim(uint64_t seed)
 
 	if (recover() < 0)
 		return -1;
-	if (chan_recv(CHAN, msg, sizeof msg, STEP_MS) <= 0 || strcmp(msg, "go") != 0)
+	if (chan_recv(chan, msg, sizeof msg, STEP_MS) <= 0 || strcmp(msg, "go") != 0)
 		return -1;
 	kill_choose(seed, &armed_site, &armed_passes);
 	claiming = kill_site_claims(armed_site);
 	for (long op = 0; op < VICTIM_OPS && rc == 0; op++)
 		rc = victim_step(slots, &rng, claiming);
-	return rc < 0 ? -1 : chan_send(CHAN, "survived");
+	return rc < 0 ? -1 : chan_send(chan, "survived");
 }
 
 // A survivor's blocks are its own, so it keeps them in a private array.
@@ -277,10 +267,10 @@ survivor(uint64_t seed)
 	char msg[CHAN_MSG_MAX];
 	long ops = 0, extra = -1;
 
-	while (chan_recv(CHAN, msg, sizeof msg, STEP_MS) > 0 && strcmp(msg, "go") == 0) {
+	while (chan_recv(chan, msg, sizeof msg, STEP_MS) > 0 && strcmp(msg, "go") == 0) {
 		for (extra = -1; extra != 0; ops++) {
 			unsigned k = (unsigned)(splitmix64(&rng) % 64);
-			if (extra < 0 && ops % 64 == 0 && chan_recv(CHAN, msg, sizeof msg, 0) >= 0)
+			if (extra < 0 && ops % 64 == 0 && chan_recv(chan, msg, sizeof msg, 0) >= 0)
 				extra = 100;    // "stop" (or the end): 100 more steps, all after the victim's death
 			else if (extra > 0)
 				extra--;
@@ -297,15 +287,16 @@ survivor(uint64_t seed)
 			if (held[k] != SHMLAB_NULL_OFF && give_back(held[k], tag | k) < 0)
 				return -1;
 		memset(held, 0, sizeof held);
-		if (chan_send(CHAN, "done %ld %llu %llu", ops, (unsigned long long)recovered.blocks,
-		    (unsigned long long)recovered.pages) < 0)
+		if (chan_send(chan, "done %ld %llu %llu %d", ops, (unsigned long long)recovered.blocks,
+		    (unsigned long long)recovered.pages, told) < 0)
 			return -1;
 		recovered = (struct shmlab_heap_recovery){ 0, 0 };
+		told = 0;
 	}
 	return 0;       // the harness closed the channel: the test is over
 }
 
-// shmlab-kill-worker ROLE REGION ADDRESS SEED LOCK RECOVER
+// shmlab-kill-worker ROLE REGION ADDRESS SEED LOCK RECOVER CHAN
 int
 main(int argc, char **argv)
 {
@@ -313,21 +304,23 @@ main(int argc, char **argv)
 	uint64_t seed;
 	void *at;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: shmlab-kill-worker prepare|victim|survivor|last REGION ADDRESS SEED "
-		    "none|plain|robust 0|1\n(started by shmlab-harness kill-test, with its channel on descriptor 3)\n");
+	if (argc != 8) {
+		fprintf(stderr, "usage: shmlab-kill-worker prepare|victim|survivor|last REGION ADDRESS SEED LOCK 0|1 "
+		    "CHAN\n(started by shmlab-harness kill-test, with its channel CHAN)\n");
 		return 2;
 	}
 	at = (void *)(uintptr_t)strtoull(argv[3], NULL, 0);
 	seed = strtoull(argv[4], NULL, 0);
+	with_lock = strcmp(argv[5], "none") != 0;
 	recovering = strcmp(argv[6], "0") != 0;
+	chan = (kill_chan)(uintptr_t)strtoull(argv[7], NULL, 0);
 	if (shmlab_region_open(&region, argv[2]) < 0 || shmlab_region_map(&region, at, &view) < 0)
 		return -complain("cannot open and map the region at its address", 0);
 	shmlab_region_close(&region);
-	if (strcmp(argv[5], "none") != 0)
-		heap_lock = (pthread_mutex_t *)(view.base + KILL_LOCK_AT);
 	if (strcmp(argv[1], "prepare") == 0)
-		return -prepare(argv[5]);
+		return -prepare(argv[2], argv[5]);
+	if (with_lock && heap_lock_open(&view, argv[2], argv[5], 0) < 0)
+		return -complain("cannot open the heap's lock", 0);
 	if (strcmp(argv[1], "victim") == 0)
 		return -victim(seed);
 	if (strcmp(argv[1], "survivor") == 0)

@@ -271,34 +271,14 @@ describe_impl(const char *path)
 static int
 kill_command(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kills", 1, 0, 'k' }, { "seed", 1, 0, 's' }, { "json", 1, 0, 'j' }, { "lock", 1, 0, 'l' },
-		{ "no-recovery", 0, 0, 'n' }, { "timeout-ms", 1, 0, 't' }, { 0, 0, 0, 0 } };
-	struct kill_options o = { .kills = 1000, .step_ms = 10000, .lock = "none", .recover = 1 };
+	struct kill_options o;
 	char worker[PATH_MAX + 32], self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	int c;
 
 	if (getrandom(&o.seed, sizeof o.seed, 0) != sizeof o.seed)
 		o.seed = (uint64_t)getpid();
 	o.seed %= 1000000000;   // short enough to read out and type back
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'k' && (o.kills = atoi(optarg)) > 0)
-			continue;
-		if (c == 't' && (o.step_ms = atoi(optarg)) > 0)
-			continue;
-		if (c == 'l' && (!strcmp(optarg, "none") || !strcmp(optarg, "plain") || !strcmp(optarg, "robust")))
-			o.lock = optarg;
-		else if (c == 's')
-			o.seed = strtoull(optarg, NULL, 0);
-		else if (c == 'j')
-			o.json = optarg;
-		else if (c == 'n')
-			o.recover = 0;
-		else
-			return fprintf(stderr, "%s", usage), EXIT_USAGE;
-	}
-	if (optind != argc)
+	if (kill_parse(argc, argv, &o) < 0)
 		return fprintf(stderr, "%s", usage), EXIT_USAGE;
 	self[n > 0 ? n : 0] = '\0';
 	if (strrchr(self, '/'))

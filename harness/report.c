@@ -13,30 +13,6 @@
 
 #include "report.h"
 
-int report_color;
-
-static const char *
-paint(const char *what)
-{
-	static const struct { const char *name, *code; } inks[] = {
-		{ "PASS", "\033[32m" }, { "FAIL", "\033[31m" }, { "SIGNALED", "\033[31;1m" },
-		{ "HUNG", "\033[35m" }, { "SKIP", "\033[33m" }, { "ERROR", "\033[31;1m" },
-		{ "dim", "\033[2m" }, { "off", "\033[0m" },
-	};
-	if (!report_color)
-		return "";
-	for (size_t i = 0; i < sizeof inks / sizeof inks[0]; i++)
-		if (strcmp(inks[i].name, what) == 0)
-			return inks[i].code;
-	return "";
-}
-
-const char *
-report_paint(const char *what)
-{
-	return paint(what);
-}
-
 static const char *
 signame(int sig)
 {
@@ -61,12 +37,12 @@ text_worker(FILE *out, const struct run *r, int i)
 		fprintf(out, " %14s", "(not mapped)");
 	for (int v = 0; v < w->nviews; v++)
 		fprintf(out, " %#14lx", (unsigned long)w->base[v]);
-	fprintf(out, "  %s%s%s", paint(outcome_name(w->outcome)), outcome_name(w->outcome), paint("off"));
+	fprintf(out, "  %s%s%s", report_paint(outcome_name(w->outcome)), outcome_name(w->outcome), report_paint("off"));
 	if (w->outcome == SIGNALED)
 		fprintf(out, " %s", signame(w->signo));
 	if (w->outcome == SIGNALED && w->has_fault) {
 		where_is(r, i, where, sizeof where);
-		fprintf(out, " at %#lx\n      %s%s%s", (unsigned long)w->fault, paint("dim"), where, paint("off"));
+		fprintf(out, " at %#lx\n      %s%s%s", (unsigned long)w->fault, report_paint("dim"), where, report_paint("off"));
 	}
 	if (w->message[0])
 		fprintf(out, "\n      %s", w->message);
@@ -82,20 +58,20 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 	    strategy_name(r->strategy), r->procs, r->seed);
 	if ((r->sc->flags & OTHER_BUILD) && r->strategy != FORK)
 		fprintf(out, "  %srandomization off; odd workers run shmlab-worker-other, another build%s\n",
-		    paint("dim"), paint("off"));
+		    report_paint("dim"), report_paint("off"));
 	if (REGION_IS_MEMFD(r->sc))
-		fprintf(out, "  %sregion: a memfd, passed to each worker as a descriptor; %s%s\n", paint("dim"),
-		    r->sc->flags & SEALED_REGION ? "sealed against shrink and grow" : "not sealed", paint("off"));
+		fprintf(out, "  %sregion: a memfd, passed to each worker as a descriptor; %s%s\n", report_paint("dim"),
+		    r->sc->flags & SEALED_REGION ? "sealed against shrink and grow" : "not sealed", report_paint("off"));
 	for (int i = 0; i < r->procs; i++)
 		text_worker(out, r, i);
 	if (r->problem[0])
 		fprintf(out, "  run: %s\n", r->problem);
-	fprintf(out, "result: %s%s%s  (%s: %s)\n", paint(result_name(r->result)), result_name(r->result),
-	    paint("off"), r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
+	fprintf(out, "result: %s%s%s  (%s: %s)\n", report_paint(result_name(r->result)), result_name(r->result),
+	    report_paint("off"), r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
 	replay_line(replay, sizeof replay, r, argv0);
-	fprintf(out, "%sreplay: %s%s\n", paint("dim"), replay, paint("off"));
+	fprintf(out, "%sreplay: %s%s\n", report_paint("dim"), replay, report_paint("off"));
 	if (r->result != RESULT_PASS && r->sc->handout)
-		fprintf(out, "%sread: %s%s\n", paint("dim"), r->sc->handout, paint("off"));
+		fprintf(out, "%sread: %s%s\n", report_paint("dim"), r->sc->handout, report_paint("off"));
 }
 
 static json_object *

@@ -33,7 +33,9 @@ chan_pair(HANDLE *server, HANDLE *client)
 }
 
 // Waits for one overlapped operation on h, at most timeout_ms; cancels it on
-// timeout. Returns the bytes moved, or -1.
+// timeout. Returns the bytes moved, or -1. An operation that completes
+// between the timeout and the cancel has moved its bytes: they are returned,
+// never dropped (a poll with timeout 0 would otherwise lose a message).
 static int
 finish(HANDLE h, OVERLAPPED *ov, BOOL started, int timeout_ms)
 {
@@ -43,7 +45,8 @@ finish(HANDLE h, OVERLAPPED *ov, BOOL started, int timeout_ms)
 		return -1;
 	if (WaitForSingleObject(ov->hEvent, (DWORD)timeout_ms) != WAIT_OBJECT_0) {
 		CancelIo(h);
-		GetOverlappedResult(h, ov, &n, TRUE);   // the cancel completes at once
+		if (GetOverlappedResult(h, ov, &n, TRUE))       // the cancel completes at once
+			return (int)n;
 		SetLastError(ERROR_TIMEOUT);
 		return -1;
 	}

@@ -4,6 +4,8 @@
  *   shmlab-harness list [--json]
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--quiet] [--impl DLL]
+ *   shmlab-harness kill-test [--kills N] [--seed K] [--lock none|mutex|semaphore]
+ *                      [--no-recovery] [--timeout-ms T] [--json FILE]
  *
  * The strategies are POSIX's but `fork`, which Windows does not have: asking
  * for it is a usage error (exit 2) that says so. Bases are multiples of
@@ -25,6 +27,7 @@
 #include <bcrypt.h>
 
 #include "impl.h"
+#include "kill_test.h"
 #include "report_win32.h"
 #include "supervise_win32.h"
 
@@ -53,7 +56,10 @@ static const char usage[] =
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n"
     "                      [--impl DLL]   (CONTRACT scenarios; default: the reference,\n"
-    "                                      shmlab.dll beside this program)\n";
+    "                                      shmlab.dll beside this program)\n"
+    "       shmlab-harness kill-test [--kills N] [--seed K] [--lock none|mutex|semaphore]\n"
+    "                      [--no-recovery] [--timeout-ms T] [--json FILE]\n"
+    "                                     workers killed inside the allocator (../kill_test.c)\n";
 
 // The workers live beside this program: shmlab-worker.exe, and for lab 01
 // shmlab-worker32.exe, if it was built; so does the reference, shmlab.dll,
@@ -176,6 +182,27 @@ run(int argc, char **argv)
 	return r.result == RESULT_PASS ? 0 : r.result == RESULT_ERROR ? EXIT_USAGE : EXIT_FAILED;
 }
 
+// The kill test, with the workers beside this program: shmlab-kill-worker.exe.
+static int
+kill_command(int argc, char **argv)
+{
+	struct kill_options o = { .seed = GetTickCount64() };
+	char worker[MAX_PATH + 32];
+	DWORD n = GetModuleFileNameA(NULL, worker, MAX_PATH);
+	char *slash;
+
+	if (BCRYPT_SUCCESS(BCryptGenRandom(NULL, (PUCHAR)&o.seed, sizeof o.seed, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+		o.seed %= 1000000000;   // short enough to read out and type back, as on POSIX
+	if (kill_parse(argc, argv, &o) < 0)
+		return fprintf(stderr, "%s", usage), EXIT_USAGE;
+	worker[n < MAX_PATH ? n : 0] = '\0';
+	if ((slash = strrchr(worker, '\\')) != NULL)
+		slash[1] = '\0';
+	strcat(worker, "shmlab-kill-worker.exe");
+	fflush(stdout);
+	return kill_test(worker, &o, progname);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -190,6 +217,8 @@ main(int argc, char **argv)
 		return list_json_win32(stdout), 0;
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "kill-test") == 0)
+		return kill_command(argc - 1, argv + 1);
 	fprintf(stderr, "%s", usage);
 	return EXIT_USAGE;
 }

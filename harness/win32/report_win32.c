@@ -10,6 +10,7 @@
 
 #include <windows.h>
 
+#include "kill_procs.h"
 #include "report_win32.h"
 #include "shmlab/contract.h"
 
@@ -221,6 +222,46 @@ report_json_win32(const char *path, const struct run *r, const char *argv0, cons
 		json_worker(f, r, i);
 	}
 	fputs(why || r->procs == 0 ? "]\n}\n" : "\n    ]\n}\n", f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+// The kill test's report (../kill_procs.h), with the fields of the POSIX
+// one (../kill_procs.c).
+int
+kill_report_json(const struct kill_test *t, const char *path, const char *replay)
+{
+	FILE *f = fopen(path, "w");
+	int first = 1, firstsite = 1;
+
+	if (f == NULL)
+		return -1;
+	fputc('{', f);
+	json_key(f, &first, "test"), json_string(f, "kill");
+	json_key(f, &first, "platform"), json_string(f, "win32");
+	json_key(f, &first, "result"), json_string(f, t->problem[0] ? "FAIL" : "PASS");
+	json_key(f, &first, "seed"), fprintf(f, "%" PRIu64, t->o->seed);
+	json_key(f, &first, "lock"), json_string(f, t->o->lock->name);
+	json_key(f, &first, "recovery"), fputs(t->o->recover ? "true" : "false", f);
+	json_key(f, &first, "kills_wanted"), fprintf(f, "%d", t->o->kills);
+	json_key(f, &first, "kills"), fprintf(f, "%d", t->kills);
+	json_key(f, &first, "survived"), fprintf(f, "%d", t->survived);
+	json_key(f, &first, "died_at"), fputc('{', f);
+	for (int k = 0; k < KILL_SITES; k++) {
+		fputs(firstsite ? "" : ", ", f);
+		firstsite = 0;
+		json_string(f, kill_sites[k].name);
+		fprintf(f, ": %d", t->died_at[k]);
+	}
+	fputc('}', f);
+	json_key(f, &first, "reclaimed_blocks"), fprintf(f, "%" PRIu64, t->reclaimed_blocks);
+	json_key(f, &first, "reclaimed_pages"), fprintf(f, "%" PRIu64, t->reclaimed_pages);
+	json_key(f, &first, "held_by_the_dead"), fprintf(f, "%d", t->leaked);
+	json_key(f, &first, "owner_died"), fprintf(f, "%d", t->owner_died);
+	json_key(f, &first, "survivor_steps"), fprintf(f, "[%ld, %ld]", t->survivor_ops[0], t->survivor_ops[1]);
+	if (t->problem[0])
+		json_key(f, &first, "problem"), json_string(f, t->problem);
+	json_key(f, &first, "replay"), json_string(f, replay);
+	fputs("\n}\n", f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 

@@ -66,7 +66,7 @@ problem(struct run *r, const char *what)
 // CreateProcess, tried again a few times when Wine's server answers
 // ERROR_INTERNAL_ERROR, which it does now and then while several Wine
 // programs start processes at once; any other error is final.
-static BOOL
+BOOL
 create_process(const char *exe, char *cmd, STARTUPINFOA *si, PROCESS_INFORMATION *pi)
 {
 	for (int attempt = 0; attempt < 5; attempt++) {
@@ -216,8 +216,7 @@ pump(struct run *r, int first, int last, enum stage s)
 	}
 }
 
-// Quotes one argument the way CommandLineToArgvW and the C runtime read it.
-static void
+void
 append_arg(char *cmd, size_t len, const char *arg)
 {
 	size_t n = strlen(cmd);
@@ -311,7 +310,7 @@ pointer_bits_of(const char *exe, int ms)
 	return code == 32 || code == 64 ? (int)code : 0;
 }
 
-static HANDLE
+HANDLE
 make_job(void)
 {
 	JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits = { 0 };

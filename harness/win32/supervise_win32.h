@@ -2,9 +2,25 @@
 #ifndef SHMLAB_SUPERVISE_WIN32_H
 #define SHMLAB_SUPERVISE_WIN32_H
 
+#include <stddef.h>
+#include <windows.h>
+
 // How many bits a pointer has in the worker program exe, as it says itself
 // when started with --abi, or 0 if this system cannot run it (64-bit Wine
 // without its 32-bit half). Waits at most ms.
 int pointer_bits_of(const char *exe, int ms);
+
+// CreateProcessA of exe with command line cmd, suspended, detached, with
+// the inheritable handles; tried again a few times, bounded, when Wine's
+// server answers ERROR_INTERNAL_ERROR. Returns FALSE with GetLastError().
+BOOL create_process(const char *exe, char *cmd, STARTUPINFOA *si, PROCESS_INFORMATION *pi);
+
+// Appends one argument to the command line cmd (len bytes), quoted the way
+// CommandLineToArgvW and the C runtime read it.
+void append_arg(char *cmd, size_t len, const char *arg);
+
+// A job object that ends its processes when its last handle is closed
+// (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE), or NULL.
+HANDLE make_job(void);
 
 #endif
