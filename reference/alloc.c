@@ -147,13 +147,17 @@ class_of(uint64_t size, uint64_t align)
 	return c;
 }
 
+static_assert(SHARDS == 1 << 3, "my_shard takes the hash's top 3 bits");
+
 static int
 my_shard(void)
 {
 	static _Thread_local int shard = -1;
 
+	// The pid's bits mixed (Fibonacci hashing), not its low bits: Windows
+	// process ids are multiples of 4, which would leave 6 of 8 shards unused.
 	if (shard < 0)
-		shard = (int)((unsigned)getpid() % SHARDS);
+		shard = (int)(((uint32_t)getpid() * UINT32_C(2654435769)) >> 29);
 	return shard;
 }
 
