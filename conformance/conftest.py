@@ -44,6 +44,10 @@ import pytest
 SOURCE_DIR = pathlib.Path(__file__).resolve().parent
 REPO = SOURCE_DIR.parent
 STRATEGIES = ("distinct", "double", "fork", "same", "kernel")
+OTHER_ABIS = ("i386", "win64")  # lab 01's readers: i386 Linux, x86-64 Windows under Wine
+# Why a mixed-ABI run may be skipped: its reader of another ABI cannot run
+# here, and the harness names the cause (harness/other_abi.c).
+OTHER_ABI_SKIP = re.compile(r"gcc-multilib|IA-32 emulation|SHMLAB_NO_I386|Wine|mingw-w64|does not run here")
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SKIP = 0, 1, 2, 77
 EXIT_OF_RESULT = {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL, "ERROR": EXIT_USAGE, "SKIP": EXIT_SKIP}
 DEFAULT_TIMEOUT_MS = 5000
@@ -283,6 +287,13 @@ def lab_mark(meta):
     return getattr(pytest.mark, "lab" + meta["lab"])
 
 
+def other_abis(meta, strategy):
+    """The readers of another ABI a lesson runs with: a mixed-ABI scenario
+    with each (harness/other_abi.h), except under fork, where every worker
+    is the writer's own program; other scenarios with none."""
+    return OTHER_ABIS if meta["mixed_abi"] and strategy != "fork" else (None,)
+
+
 def rule_marker(rule):
     """The pytest marker of a contract rule: markers cannot hold '-'."""
     return "rule_" + rule.replace("-", "_")
@@ -322,7 +333,9 @@ def pytest_generate_tests(metafunc):
             if m["selftest"]:
                 continue
             if fixture == "lab_case" and not m.get("contract"):
-                params += [pytest.param((name, s), id=f"{name}-{s}", marks=lab_mark(m)) for s in STRATEGIES]
+                params += [pytest.param((name, s, abi), id=f"{name}-{s}" + (f"-{abi}" if abi else ""),
+                                        marks=[lab_mark(m)] + ([getattr(pytest.mark, abi)] if abi else []))
+                           for s in STRATEGIES for abi in other_abis(m, s)]
             elif fixture == "contract_case" and m.get("contract"):
                 rule = getattr(pytest.mark, rule_marker(m["rule"] or "none"))
                 params += [pytest.param((name, s), id=f"{name}-{s}", marks=[lab_mark(m), pytest.mark.contract, rule])
@@ -490,8 +503,8 @@ class Harness:
             assert m.get("mixed_abi") or m.get("features"), \
                 f"the harness skipped {scenario}, which needs nothing optional\n" + explain(r)
             if m.get("mixed_abi"):
-                assert not os.access(pathlib.Path(r.cmd[len(wrapper)]).parent / "shmlab-worker-i386", os.X_OK), \
-                    "the harness skipped although the 32-bit worker is built\n" + explain(r)
+                assert OTHER_ABI_SKIP.search(why), \
+                    "the harness skipped a mixed-ABI run without naming why its reader cannot run\n" + explain(r)
             pytest.skip(f"harness: {scenario} under {strategy}: {why}")
         return r
 
@@ -646,9 +659,11 @@ def check_well_formed(run, meta=None):
         elif any(requested):
             problems.append(f"worker {w['index']} requested {requested}, but under {strategy} the harness asks for nothing")
         if meta is not None and meta["mixed_abi"] and strategy != "fork":
-            abi = 32 if w["index"] % 2 else 64
-            if w.get("abi") != abi:
-                problems.append(f"worker {w['index']} is {w.get('abi')}-bit; mixed-ABI runs have odd workers 32-bit")
+            other = run.get("other_abi")
+            model = ("ILP32" if other == "i386" else "LLP64") if w["index"] % 2 else "LP64"
+            if w.get("data_model") != model or w.get("abi") != (32 if model == "ILP32" else 64):
+                problems.append(f"worker {w['index']} is {w.get('abi')}-bit {w.get('data_model')}; with "
+                                f"{other} readers, mixed-ABI runs have odd workers {model}")
         elif w.get("abi") != 64:
             problems.append(f"worker {w['index']} is {w.get('abi')}-bit; expected 64")
     if len(workers) == procs and all(len(w.get("bases") or []) == views for w in workers):

@@ -26,9 +26,9 @@ def assert_caught(run):
 
 
 def test_lesson(harness, scenarios, lab_case):
-    name, strategy = lab_case
+    name, strategy, other_abi = lab_case
     meta = scenarios[name]
-    run = harness.run(name, strategy, procs=4)
+    run = harness.run(name, strategy, procs=4, extra=("--other-abi", other_abi) if other_abi else ())
     check_well_formed(run, meta)
     expected = run["expected"]
     if expected == "pass":

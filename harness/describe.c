@@ -151,7 +151,9 @@ replay_line(char *buf, size_t len, const struct run *r, const char *argv0)
 	    r->sc->name, r->procs, strategy_name(r->strategy), r->seed);
 
 	if ((r->sc->flags & CONTRACT) && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " --impl %s", r->impl);
+		n += snprintf(buf + n, len - (size_t)n, " --impl %s", r->impl);
+	if ((r->sc->flags & MIXED_ABI) && r->other_abi != OTHER_ABI_AUTO && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " --other-abi %s", r->other_abi == OTHER_ABI_WIN64 ? "win64" : "i386");
 }
 
 const struct feature_name feature_names[NFEATURES] = {

@@ -3,16 +3,18 @@
  *
  *   shmlab-harness list [--json]
  *   shmlab-harness impl [LIB]          what LIB (default as for run) says it is, as JSON
+ *   shmlab-harness machine             which of lab 01's readers of another ABI run here
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
+ *                      [--other-abi i386|win64|auto]
  *   shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]
  *                      [--no-recovery] [--timeout-ms T] [--json FILE]
  *                                      workers killed inside the allocator (kill_test.c)
  *
  * Exit status: 0 the run passed, 1 it failed, 2 bad usage or the harness
  * could not do its job (an implementation that cannot be loaded included),
- * 77 skipped (what it needs is not built here, or the implementation does not
- * declare a feature set the scenario needs).
+ * 77 skipped (what it needs is not built here or does not run on this machine,
+ * or the implementation does not declare a feature set the scenario needs).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +30,7 @@
 
 #include "impl.h"
 #include "kill_test.h"
+#include "other_abi.h"
 #include "report.h"
 #include "run.h"
 
@@ -37,11 +40,14 @@ static const char *progname = "shmlab-harness";   // as invoked, for replay line
 
 static const char usage[] =
     "usage: shmlab-harness list [--json]\n"
+    "       shmlab-harness machine             which readers of another ABI run here (lab 01)\n"
     "       shmlab-harness impl [LIBRARY]\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n"
     "                      [--impl LIBRARY]   (CONTRACT scenarios; default $SHMLAB_IMPL, else\n"
     "                                          the reference, lib/libshmlab.so beside bin/)\n"
+    "                      [--other-abi i386|win64|auto]   (lab 01's readers; default: the\n"
+    "                                          first that runs here)\n"
     "       shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]\n"
     "                      [--no-recovery] [--timeout-ms T] [--json FILE]\n";
 
@@ -120,11 +126,12 @@ aslr_is_on(void)
 	return level > 0 && !(personality(0xffffffff) & ADDR_NO_RANDOMIZE);
 }
 
-// The worker executables live beside this one.
+// The worker executables live beside this one; the Windows reader of lab 01
+// in the Win32 track's build beside it (other_abi.c).
 static void
 find_workers(struct run *r)
 {
-	static char w64[PATH_MAX + 32], w32[PATH_MAX + 32], other[PATH_MAX + 32], lib[PATH_MAX + 32];
+	static char w64[PATH_MAX + 32], other[PATH_MAX + 32], lib[PATH_MAX + 32];
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	char *slash;
@@ -136,11 +143,10 @@ find_workers(struct run *r)
 	if (slash)
 		slash[1] = '\0';
 	snprintf(w64, sizeof w64, "%sshmlab-worker", self);
-	snprintf(w32, sizeof w32, "%sshmlab-worker-i386", self);
 	snprintf(other, sizeof other, "%sshmlab-worker-other", self);
 	snprintf(lib, sizeof lib, "%s../lib/libshmlab.so", self);
 	r->worker64 = w64;
-	r->worker32 = access(w32, X_OK) == 0 ? w32 : NULL;
+	other_abi_find(r, self);
 	r->worker_other = access(other, X_OK) == 0 ? other : NULL;
 	if (r->impl == NULL)
 		r->impl = getenv("SHMLAB_IMPL") && *getenv("SHMLAB_IMPL") ? getenv("SHMLAB_IMPL") : lib;
@@ -182,7 +188,7 @@ run(int argc, char **argv)
 {
 	static struct run r = { .procs = 2, .strategy = DISTINCT, .timeout_ms = 10000 };
 	struct outputs o = { 0 };
-	char why[160];
+	char why[600];
 
 	uint64_t seed;
 
@@ -210,17 +216,17 @@ run(int argc, char **argv)
 			return skip(&r, &o, whyload);
 		}
 	}
-	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && r.worker32 == NULL)
-		return skip(&r, &o, "needs the 32-bit worker, which is built only where the compiler has "
-		    "32-bit libraries (Debian: gcc-multilib)");
+	if ((r.sc->flags & MIXED_ABI) && r.procs > 1 && r.strategy != FORK && !other_abi_ready(&r, why, sizeof why))
+		return skip(&r, &o, why);
 	if ((r.sc->flags & OTHER_BUILD) && r.worker_other == NULL)
 		return skip(&r, &o, "needs shmlab-worker-other, the second build of the worker: build it");
 	if ((r.sc->flags & NEEDS_ASLR) && !aslr_is_on())
 		return skip(&r, &o, "address randomization is off (kernel.randomize_va_space is 0, or the "
 		    "harness runs under setarch -R or a debugger), so one program loads at one address in "
 		    "every process and its function pointers would work by accident");
-	if (choose_addresses(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size,
-	    (r.sc->flags & MIXED_ABI) != 0, why, sizeof why) < 0) {
+	// Wine places a view, as Windows does, only at a multiple of 64 KiB.
+	if (choose_addresses_aligned(&r.plan, r.strategy, r.seed, r.procs, r.sc->region_size,
+	    (r.sc->flags & MIXED_ABI) != 0, r.other_abi == OTHER_ABI_WIN64 ? 65536 : 4096, why, sizeof why) < 0) {
 		fprintf(stderr, "shmlab-harness: %s\n", why);
 		return EXIT_USAGE;
 	}
@@ -266,6 +272,25 @@ describe_impl(const char *path)
 	return rc;
 }
 
+// `machine`: whether each reader of another ABI runs here (other_abi.h),
+// one line each: "i386: runs", or "win64: cannot run: WHY". Exit 0.
+static int
+machine(void)
+{
+	static struct run r;
+	char why[600];
+
+	find_workers(&r);
+	for (int a = OTHER_ABI_I386; a <= OTHER_ABI_WIN64; a++) {
+		r.other_abi = (enum other_abi)a;
+		if (other_abi_ready(&r, why, sizeof why))
+			printf("%s: runs\n", a == OTHER_ABI_I386 ? "i386" : "win64");
+		else
+			printf("%s: cannot run: %s\n", a == OTHER_ABI_I386 ? "i386" : "win64", why);
+	}
+	return 0;
+}
+
 // shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]
 //                          [--no-recovery] [--timeout-ms T] [--json FILE]
 static int
@@ -302,6 +327,8 @@ main(int argc, char **argv)
 		return run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "kill-test") == 0)
 		return kill_command(argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "machine") == 0)
+		return machine();
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "impl") == 0)
 		return describe_impl(argc == 3 ? argv[2] : NULL);
 	fprintf(stderr, "%s", usage);

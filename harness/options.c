@@ -1,6 +1,7 @@
 // The `run` command line, parsed the same way by both harnesses (run.h).
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "run.h"
 
@@ -10,7 +11,8 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o, const char *u
 	static const struct option opts[] = {
 		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
 		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "svg", 1, 0, 'g' },
-		{ "quiet", 0, 0, 'q' }, { "impl", 1, 0, 'l' }, { 0, 0, 0, 0 },
+		{ "quiet", 0, 0, 'q' }, { "impl", 1, 0, 'l' }, { "other-abi", 1, 0, 'o' },
+		{ 0, 0, 0, 0 },
 	};
 	uint64_t n;
 	int c;
@@ -42,6 +44,12 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o, const char *u
 		case 'g': o->svg = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'l': r->impl = optarg; break;
+		case 'o':
+			if (strcmp(optarg, "i386") && strcmp(optarg, "win64") && strcmp(optarg, "auto"))
+				return fprintf(stderr, "shmlab-harness: --other-abi takes i386, win64 or auto\n"), -1;
+			r->other_abi = optarg[0] == 'i' ? OTHER_ABI_I386 : optarg[0] == 'w' ? OTHER_ABI_WIN64
+			    : OTHER_ABI_AUTO;
+			break;
 		default:
 			return fprintf(stderr, "shmlab-harness: bad option '%s'\n%s", argv[optind - 1], usage), -1;
 		}

@@ -32,7 +32,13 @@ text_worker(FILE *out, const struct run *r, int i)
 	const struct worker_record *w = &r->w[i];
 	char where[200];
 
-	fprintf(out, "  worker %d  pid %-7ld %2d-bit  base", i, (long)w->pid, w->abi ? w->abi : 64);
+	char abi[16];
+
+	if (windows_reader(r, i))
+		snprintf(abi, sizeof abi, "Win64");
+	else
+		snprintf(abi, sizeof abi, "%d-bit", w->abi ? w->abi : 64);
+	fprintf(out, "  worker %d  pid %-7ld %6s  base", i, (long)w->pid, abi);
 	if (w->nviews == 0)
 		fprintf(out, " %14s", "(not mapped)");
 	for (int v = 0; v < w->nviews; v++)
@@ -59,6 +65,10 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 	if ((r->sc->flags & OTHER_BUILD) && r->strategy != FORK)
 		fprintf(out, "  %srandomization off; odd workers run shmlab-worker-other, another build%s\n",
 		    report_paint("dim"), report_paint("off"));
+	if ((r->sc->flags & MIXED_ABI) && r->strategy != FORK && r->procs > 1)
+		fprintf(out, "  %sodd workers: %s%s\n", report_paint("dim"), r->other_abi == OTHER_ABI_WIN64
+		    ? "x86-64 Windows programs under Wine (LLP64: long is 4 bytes), mapping the region's file "
+		    "through Z:" : "i386 Linux programs (ILP32: long and pointers are 4 bytes)", report_paint("off"));
 	if (REGION_IS_MEMFD(r->sc))
 		fprintf(out, "  %sregion: a memfd, passed to each worker as a descriptor; %s%s\n", report_paint("dim"),
 		    r->sc->flags & SEALED_REGION ? "sealed against shrink and grow" : "not sealed", report_paint("off"));
@@ -97,6 +107,9 @@ json_worker(const struct run *r, int i)
 	json_object_object_add(o, "index", json_object_new_int(i));
 	json_object_object_add(o, "pid", json_object_new_int64(w->pid));
 	json_object_object_add(o, "abi", json_object_new_int(w->abi));
+	json_object_object_add(o, "data_model", json_object_new_string(windows_reader(r, i) ? "LLP64"
+	    : w->abi == 32 ? "ILP32" : "LP64"));
+	json_object_object_add(o, "platform", json_object_new_string(windows_reader(r, i) ? "windows" : "linux"));
 	json_object_object_add(o, "base", w->nviews ? hex(w->base[0]) : NULL);
 	json_object_object_add(o, "bases", bases);
 	json_object_object_add(o, "requested", asked);
@@ -130,6 +143,8 @@ report_json(const char *path, const struct run *r, const char *argv0)
 	json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
 	json_object_object_add(o, "procs", json_object_new_int(r->procs));
 	json_object_object_add(o, "timeout_ms", json_object_new_int(r->timeout_ms));
+	json_object_object_add(o, "other_abi", (r->sc->flags & MIXED_ABI) && r->strategy != FORK
+	    ? json_object_new_string(r->other_abi == OTHER_ABI_WIN64 ? "win64" : "i386") : NULL);
 	json_object_object_add(o, "region", region);
 	json_object_object_add(o, "result", json_object_new_string(result_name(r->result)));
 	json_object_object_add(o, "expected", json_object_new_string(expectation(r)));

@@ -13,6 +13,9 @@
 #include "scenario.h"
 
 enum outcome { PENDING, PASS, FAIL, SIGNALED, HUNG };
+// MIXED_ABI: what the odd-numbered workers are (other_abi.h). AUTO becomes
+// the first that runs here before the run starts.
+enum other_abi { OTHER_ABI_AUTO, OTHER_ABI_I386, OTHER_ABI_WIN64 };
 enum result { RESULT_PASS, RESULT_FAIL, RESULT_SKIP, RESULT_ERROR };
 
 struct worker_record {
@@ -39,6 +42,9 @@ struct run {
 	int procs;
 	int timeout_ms;
 	const char *worker64, *worker32;   // executables to exec
+	enum other_abi other_abi;       // MIXED_ABI: which worker32 or worker_win64 stands for
+	const char *worker_win64;       // MIXED_ABI under win64: the Windows worker, run by
+	const char *wine64;             // this 64-bit Wine loader
 	const char *worker_other;       // OTHER_BUILD: the other build of the worker
 	const char *impl;               // CONTRACT scenarios: the library under test
 	int impl_version;
@@ -57,6 +63,10 @@ struct run {
 // shows for it, less the "/" and " (deleted)".
 #define MEMFD_NAME "memfd:shmlab"
 #define REGION_IS_MEMFD(sc) (((sc)->flags & (MEMFD_REGION | SEALED_REGION)) != 0)
+
+// True if worker i of r is lab 01's Windows reader (other_abi.h).
+#define windows_reader(r, i) (((r)->sc->flags & MIXED_ABI) && (r)->other_abi == OTHER_ABI_WIN64 \
+	&& (r)->strategy != FORK && (i) % 2 == 1)
 
 // Runs r->sc as planned in r; fills in the records and r->result.
 void supervise(struct run *r);

@@ -105,9 +105,11 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 	unsigned long b0 = 0, b1 = 0, p0 = 0, p1 = 0, addr;
 	long pid;
 	int abi, sig, n;
+	unsigned code;
 
 	if (sscanf(msg, "mapped %ld %d %lx %lx", &pid, &abi, &b0, &b1) >= 3) {
-		w->pid = (pid_t)pid;
+		if (!windows_reader(r, (int)(w - r->w)))        // whose pid is Windows', not the kernel's
+			w->pid = (pid_t)pid;
 		w->abi = abi;
 		w->base[0] = b0;
 		w->base[1] = b1;
@@ -127,6 +129,11 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 		w->outcome = PASS;
 	} else if (strcmp(msg, "verified") == 0) {
 		w->verified = 1;
+	} else if (sscanf(msg, "signal 0x%x %lx", &code, &addr) == 2) {
+		// Lab 01's Windows reader: an exception code, not a signal.
+		w->finished = 1;
+		w->outcome = FAIL;
+		snprintf(w->message, sizeof w->message, "Windows exception %#x at %#lx", code, addr);
 	} else if (sscanf(msg, "signal %d %lx%n", &sig, &addr, &n) == 2) {
 		w->signo = sig;
 		w->fault = addr;
@@ -227,17 +234,27 @@ place_fds(int *fds, int n)
 		dup2(high[k], 3 + k);
 }
 
+// Lab 01's Windows reader finds the region's file where Wine's drive Z:
+// shows the root: glibc keeps shm_open's names in /dev/shm (shm_overview(7)).
+static void
+windows_path(char *buf, size_t len, const char *shm_name)
+{
+	snprintf(buf, len, "Z:\\dev\\shm\\%s", shm_name + (shm_name[0] == '/'));
+}
+
 static void
 start(struct run *r, int i, int *ends, int nends)
 {
-	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "";
-	int argc = 0, k = 0, fds[MAX_PROCS + 1], nfds = nends;
-	const char *exe = (r->sc->flags & MIXED_ABI) && i % 2 ? r->worker32
-	    : (r->sc->flags & OTHER_BUILD) && i % 2 ? r->worker_other : r->worker64;
+	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "", winpath[96];
+	int argc = 0, k = 0, fds[MAX_PROCS + 1], nfds = nends, windows = windows_reader(r, i);
+	const char *exe = (r->sc->flags & MIXED_ABI) && r->other_abi == OTHER_ABI_I386 && i % 2 ? r->worker32
+	    : (r->sc->flags & OTHER_BUILD) && i % 2 ? r->worker_other : windows ? r->wine64 : r->worker64;
 	sigset_t none;
 	pid_t pid;
 
 	argv[argc++] = (char *)exe;
+	if (windows)
+		argv[argc++] = (char *)r->worker_win64;
 	argv[argc++] = (char *)r->sc->name;
 	add_arg(argv, &argc, num[k++], 40, "--index=%lu", (unsigned long)i);
 	add_arg(argv, &argc, num[k++], 40, "--procs=%lu", (unsigned long)r->procs);
@@ -249,14 +266,19 @@ start(struct run *r, int i, int *ends, int nends)
 			add_arg(argv, &argc, num[k++], 40, "--at=%#lx", (unsigned long)r->plan.at[i][v]);
 	for (int c = 0; c < nends; c++)
 		snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s%d", c ? "," : "", 3 + c);
-	argv[argc++] = nends > 1 ? "--fork-chans" : "--chan";
-	argv[argc++] = chans;
+	argv[argc++] = nends > 1 ? "--fork-chans" : windows ? "--chan=stdio" : "--chan";
+	if (!windows)
+		argv[argc++] = chans;
 	if (r->sc->flags & CONTRACT) {
 		argv[argc++] = "--impl";
 		argv[argc++] = (char *)r->impl;
 	}
 	memcpy(fds, ends, sizeof *ends * (size_t)nends);
-	if (r->region_fd >= 0) {
+	if (windows) {
+		windows_path(winpath, sizeof winpath, r->region);
+		argv[argc++] = "--region-file";
+		argv[argc++] = winpath;
+	} else if (r->region_fd >= 0) {
 		fds[nfds++] = r->region_fd;
 		add_arg(argv, &argc, num[k++], 40, "--region-fd=%lu", (unsigned long)(3 + nends));
 	} else {
@@ -270,6 +292,11 @@ start(struct run *r, int i, int *ends, int nends)
 		setpgid(0, r->pgid);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		place_fds(fds, nfds);
+		if (windows) {
+			// A Windows program reads and writes its standard handles;
+			// Wine keeps each write one message on the socket.
+			dup2(3, 0), dup2(3, 1), close(3);
+		}
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if ((r->sc->flags & OTHER_BUILD) && personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0) {
@@ -277,7 +304,7 @@ start(struct run *r, int i, int *ends, int nends)
 			_exit(127);
 		}
 		execv(exe, argv);
-		dprintf(3, "nostart cannot start %s: %s", exe, strerror(errno));
+		dprintf(windows ? 1 : 3, "nostart cannot start %s: %s", exe, strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0) {

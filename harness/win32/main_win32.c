@@ -89,12 +89,20 @@ find_worker(struct run *r)
 static const char *
 no_32bit_reader(const struct run *r)
 {
+	if (getenv("SHMLAB_NO_I386") && *getenv("SHMLAB_NO_I386"))
+		return "SHMLAB_NO_I386 is set: the harness acts as if Wine's 32-bit half (wine32) were "
+		    "missing or this kernel refused 32-bit x86 programs";
+	if (r->other_abi == OTHER_ABI_WIN64)
+		return "--other-abi win64 is the POSIX harness's reader: on the Win32 track the other ABI "
+		    "is 32-bit Windows (i386)";
 	if (r->worker32 == NULL)
 		return "needs the 32-bit Windows worker, shmlab-worker32.exe, which was not built "
 		    "(no i686-w64-mingw32-gcc when CMake configured; Debian: gcc-mingw-w64-i686)";
 	if (pointer_bits_of(r->worker32, 15000) != 32)
-		return "needs a 32-bit Windows worker, and this Wine cannot run 32-bit programs "
-		    "(Debian: wine32, from the i386 architecture; see labs/01-values-and-structs/README.md)";
+		return "needs a 32-bit Windows worker, and this Wine cannot run 32-bit programs: Wine's "
+		    "32-bit half is missing (Debian: wine32, from the i386 architecture) or this kernel "
+		    "refuses 32-bit x86 programs (IA-32 emulation is off); see "
+		    "labs/01-values-and-structs/README.md";
 	return NULL;
 }
 

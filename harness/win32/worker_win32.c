@@ -19,6 +19,13 @@
  * There is no `fork` on Windows, so no worker ever starts another worker; a
  * scenario that needs a process of its own starts this program as a helper
  * (helpers_win32.h).
+ *
+ * The POSIX harness starts this program too, under 64-bit Wine, as lab 01's
+ * reader of another ABI (../other_abi.h): then its channel is its standard
+ * input and output (--chan=stdio, a socket on which Wine keeps every write
+ * one message), and the region is the Linux harness's shm file, opened by
+ * its path on Wine's drive Z: (--region-file) and mapped with
+ * MapViewOfFileEx at the address asked, as any file can be.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +47,8 @@ struct job {
 	struct impl impl;               // CONTRACT scenarios: loaded from impl_path
 	const char *impl_path;
 	const char *region;
-	HANDLE chan;
+	const char *region_file;        // a file to map instead of a named region
+	HANDLE chan, chan_in;           // chan_in: where words come from; chan, unless stdio
 	int timeout_ms;
 	int nviews;
 	uintptr_t at[MAX_VIEWS];
@@ -81,12 +89,46 @@ give_up(struct job *j, const char *what)
 // Opens and maps the region: through the library under test for a CONTRACT
 // scenario (mapping at a given address is part of the contract), through the
 // reference linked in otherwise.
+// Maps the file at j->region_file: every view the file's whole size, each at
+// its address. The file's handle and the section's may close at once; the
+// views keep the section.
+static void
+map_file_views(struct job *j)
+{
+	HANDLE file, section;
+	LARGE_INTEGER size;
+
+	file = CreateFileA(j->region_file, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE
+	    | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+	if (file == INVALID_HANDLE_VALUE || !GetFileSizeEx(file, &size)) {
+		errno = ENOENT;
+		give_up(j, j->region_file);
+	}
+	section = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
+	CloseHandle(file);
+	if (section == NULL) {
+		errno = EINVAL;
+		give_up(j, "CreateFileMapping");
+	}
+	for (int v = 0; v < j->nviews; v++) {
+		j->view[v].size = (uint64_t)size.QuadPart;
+		j->view[v].base = MapViewOfFileEx(section, FILE_MAP_ALL_ACCESS, 0, 0, 0, (void *)j->at[v]);
+		if (j->view[v].base == NULL) {
+			errno = EEXIST;
+			give_up(j, "MapViewOfFileEx at the address asked");
+		}
+	}
+	CloseHandle(section);
+}
+
 static void
 map_views(struct job *j)
 {
 	char why[120];
 
-	if (impl_map_views(j->w.impl, j->region, j->nviews, j->at, j->view, why, sizeof why) < 0)
+	if (j->region_file)
+		map_file_views(j);
+	else if (impl_map_views(j->w.impl, j->region, j->nviews, j->at, j->view, why, sizeof why) < 0)
 		give_up(j, why);
 }
 
@@ -153,7 +195,7 @@ obey(struct job *j)
 	int n;
 
 	for (;;) {
-		n = chan_recv(j->chan, cmd, sizeof cmd, j->timeout_ms);
+		n = chan_recv(j->chan_in, cmd, sizeof cmd, j->timeout_ms);
 		if (n < 0)
 			give_up(j, "no word from the harness");
 		if (n == 0 || strcmp(cmd, "quit") == 0)
@@ -178,7 +220,8 @@ parse(struct job *j, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "index", 1, 0, 'i' }, { "procs", 1, 0, 'n' }, { "region", 1, 0, 'r' },
 		{ "chan", 1, 0, 'c' }, { "at", 1, 0, 'a' }, { "views", 1, 0, 'v' },
-		{ "timeout-ms", 1, 0, 't' }, { "seed", 1, 0, 's' }, { "impl", 1, 0, 'l' }, { 0, 0, 0, 0 },
+		{ "timeout-ms", 1, 0, 't' }, { "seed", 1, 0, 's' }, { "impl", 1, 0, 'l' },
+		{ "region-file", 1, 0, 'f' }, { 0, 0, 0, 0 },
 	};
 	int c, nat = 0;
 
@@ -190,7 +233,12 @@ parse(struct job *j, int argc, char **argv)
 		case 'i': j->w.index = atoi(optarg); break;
 		case 'n': j->w.procs = atoi(optarg); break;
 		case 'r': j->region = optarg; break;
-		case 'c': j->chan = (HANDLE)(uintptr_t)strtoull(optarg, NULL, 0); break;
+		case 'c':
+			j->chan = strcmp(optarg, "stdio") == 0 ? GetStdHandle(STD_OUTPUT_HANDLE)
+			    : (HANDLE)(uintptr_t)strtoull(optarg, NULL, 0);
+			j->chan_in = strcmp(optarg, "stdio") == 0 ? GetStdHandle(STD_INPUT_HANDLE) : j->chan;
+			break;
+		case 'f': j->region_file = optarg; break;
 		case 'v': j->nviews = atoi(optarg); break;
 		case 't': j->timeout_ms = atoi(optarg); break;
 		case 's': j->w.seed = strtoull(optarg, NULL, 0); break;
@@ -203,7 +251,7 @@ parse(struct job *j, int argc, char **argv)
 		default: return -1;
 		}
 	}
-	if (optind != argc - 1 || j->region == NULL || j->chan == NULL || j->nviews < 1 || j->nviews > MAX_VIEWS)
+	if (optind != argc - 1 || (j->region == NULL) == (j->region_file == NULL) || j->chan == NULL || j->nviews < 1 || j->nviews > MAX_VIEWS)
 		return -1;
 	j->w.views = j->nviews;
 	j->sc = scenario_find(argv[optind]);

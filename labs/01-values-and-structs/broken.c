@@ -33,7 +33,8 @@ static int
 read_reading(struct worker *w, const struct shmlab_view *v)
 {
 	const struct reading *r = (const struct reading *)v->base;
-	const char *abi = sizeof(long) == 8 ? "64-bit" : "32-bit";
+	const char *abi = sizeof(long) == 8 ? "64-bit (LP64)" : sizeof(void *) == 8 ? "64-bit Windows (LLP64)"
+	    : "32-bit (ILP32)";
 
 	if (r->count != 42 || r->length != 7 || r->total != 1234567890123LL)
 		return fail(w, "read count=%ld length=%zu total=%lld, expected 42, 7, 1234567890123: "
