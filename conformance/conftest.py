@@ -33,6 +33,7 @@ import pathlib
 import platform
 import random
 import re
+import shutil
 import shlex
 import signal
 import subprocess
@@ -287,6 +288,9 @@ def lab_mark(meta):
     return getattr(pytest.mark, "lab" + meta["lab"])
 
 
+OTHER_ABI_MARKS = {"i386": [pytest.mark.i386], "win64": [pytest.mark.win64]}
+
+
 def other_abis(meta, strategy):
     """The readers of another ABI a lesson runs with: a mixed-ABI scenario
     with each (harness/other_abi.h), except under fork, where every worker
@@ -334,7 +338,7 @@ def pytest_generate_tests(metafunc):
                 continue
             if fixture == "lab_case" and not m.get("contract"):
                 params += [pytest.param((name, s, abi), id=f"{name}-{s}" + (f"-{abi}" if abi else ""),
-                                        marks=[lab_mark(m)] + ([getattr(pytest.mark, abi)] if abi else []))
+                                        marks=[lab_mark(m)] + OTHER_ABI_MARKS.get(abi, []))
                            for s in STRATEGIES for abi in other_abis(m, s)]
             elif fixture == "contract_case" and m.get("contract"):
                 rule = getattr(pytest.mark, rule_marker(m["rule"] or "none"))
@@ -517,6 +521,41 @@ def harness(pytestconfig):
         pytest.skip(f"{h.exe} not found: build it first with `{BUILD_HINT}` "
                     f"(or pass --build-dir / set SHMLAB_BUILD_DIR)")
     return h
+
+
+@pytest.fixture(scope="session")
+def wine_session(request, pytestconfig):
+    """A Wine session for lab 01's Windows readers (tests marked win64), in the
+    prefix the harness uses (this build's, unless WINEPREFIX is set). A
+    session fixture is set up before the leftover check's snapshot, so
+    Wine's own services are not taken for something a run left behind. One
+    that runs already (CTest's win32 fixture) is used as it is; one started
+    here is ended after the last test. Nothing starts in a session that
+    runs no win64 test."""
+    if not any(item.get_closest_marker("win64") for item in request.session.items):
+        yield
+        return
+    wineserver = shutil.which("wineserver", path="/usr/lib/wine:" + os.defpath)
+    env = dict(os.environ, WINEDEBUG="-all")
+    env.setdefault("WINEPREFIX", str(build_dir(pytestconfig) / "win32" / "prefix"))
+    env.pop("DISPLAY", None)
+    started = False
+    if wineserver and (build_dir(pytestconfig) / "win32" / "bin").is_dir():
+        started = subprocess.run([wineserver, "-p"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, timeout=60).returncode == 0
+        # The harness's probe boots the prefix and Wine's services, once.
+        subprocess.run([str(harness_path(pytestconfig)), "machine"], env=env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180)
+    yield
+    if started:
+        subprocess.run([wineserver, "-k"], env=env, timeout=60)
+        subprocess.run([wineserver, "-w"], env=env, timeout=60)
+        while True:                         # its processes were ours to reap
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
 
 
 @pytest.fixture

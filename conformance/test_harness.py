@@ -295,3 +295,23 @@ def test_worker_that_cannot_exec_is_a_harness_error(harness, tmp_path):
     for w in run.workers:
         assert re.search(r"cannot start .*shmlab-worker", w["message"]), \
             explain(run, f"worker {w['index']}'s message to name the worker it could not start")
+
+def test_a_reader_the_kernel_refuses_is_a_skip_that_says_why(harness, tmp_path):
+    """On a kernel without IA-32 emulation, exec of the i386 worker fails with
+    ENOEXEC. Made real here with a worker file the kernel cannot load: the
+    harness must SKIP (77), naming the cause and the way out, never ERROR;
+    and with no Win32 track beside this copy, auto must say why neither
+    reader runs."""
+    bindir = tmp_path / "copy" / "bin"
+    bindir.mkdir(parents=True)
+    for name in ("shmlab-harness", "shmlab-worker"):
+        shutil.copy2(harness.exe.parent / name, bindir / name)
+    refused = bindir / "shmlab-worker-i386"
+    refused.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(57))       # an ELF header no kernel loads
+    refused.chmod(0o755)
+    for other_abi, says in (("i386", r"cannot run 32-bit x86 programs \(IA-32 emulation"),
+                            ("auto", r"i386: .*IA-32 emulation.*; win64: the Win32 track was not built")):
+        run = harness.run("01-layout-broken", "distinct", procs=2, exe=bindir / "shmlab-harness",
+                          extra=("--other-abi", other_abi), allow_skip=False)
+        assert run.returncode == 77 and run.result == "SKIP", explain(run, "SKIP (exit 77)")
+        assert re.search(says, run["problem"]), explain(run, f"a reason matching {says!r}")

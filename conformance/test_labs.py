@@ -25,7 +25,7 @@ def assert_caught(run):
         run, "caught: result FAIL with at least one worker SIGNALED or FAIL")
 
 
-def test_lesson(harness, scenarios, lab_case):
+def test_lesson(harness, scenarios, lab_case, wine_session):
     name, strategy, other_abi = lab_case
     meta = scenarios[name]
     run = harness.run(name, strategy, procs=4, extra=("--other-abi", other_abi) if other_abi else ())

@@ -2,11 +2,11 @@
 """Soak: N consecutive harness runs over a seeded mix of scenarios and
 strategies, then a count of everything they could have left behind.
 
-    scripts/soak.py BUILD_DIR [--runs N] [--seed K]
+    scripts/soak.py BUILD_DIR [--runs N] [--seed K] [--only PREFIX]
 
 Each run is `shmlab-harness run S --procs P --strategy T --seed X --json`,
 with S drawn from every lesson and contract scenario (the self-tests left
-out), and its result must be what the scenario predicts for that strategy
+out; with --only, those whose names start with PREFIX), and its result must be what the scenario predicts for that strategy
 (a prediction of "depends" accepts either). Counted after the last run, not
 assumed: hangs (a worker HUNG), runs that went otherwise than predicted,
 harness errors, /dev/shm/shmlab-* names, SysV objects of this user, zombie
@@ -60,7 +60,8 @@ def main(argv):
     rng = random.Random(seed)
     table = json.loads(subprocess.run([harness, "list", "--json"], capture_output=True, text=True,
                                       check=True).stdout)
-    scenarios = [s for s in table if not s["selftest"]]
+    only = argv[argv.index("--only") + 1] if "--only" in argv else ""
+    scenarios = [s for s in table if not s["selftest"] and s["name"].startswith(only)]
     before = state()
     counts = {"hung": 0, "unexpected": 0, "harness errors": 0}
     env = dict(os.environ, NO_COLOR="1")
@@ -96,7 +97,7 @@ def main(argv):
     counts["zombies"] = after["zombies"]
     counts["fds"] = after["fds"] - before["fds"]
     print(f"soak: {runs} runs, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    print(f"soak: replay with: scripts/soak.py {build} --runs {runs} --seed {seed}")
+    print(f"soak: replay with: scripts/soak.py {build} --runs {runs} --seed {seed}" + (f" --only {only}" if only else ""))
     return 1 if any(counts.values()) else 0
 
 
