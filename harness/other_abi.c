@@ -59,23 +59,24 @@ wine_environment(void)
 }
 
 // Waits at most ms for pid to end; returns its wait status, or -1 after
-// killing it when the time ran out.
+// killing it when the time ran out. The bound needs pidfd_open(2), Linux 5.3.
 static int
 wait_bounded(pid_t pid, int ms)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0, ended = 1;
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
 	if (pidfd >= 0) {
 		while (poll(&p, 1, ms) < 0 && errno == EINTR)
 			;
-		if (!(p.revents & POLLIN))
+		ended = (p.revents & POLLIN) != 0;
+		if (!ended)
 			kill(pid, SIGKILL);
 		close(pidfd);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return p.revents & POLLIN ? status : -1;
+	return ended ? status : -1;
 }
 
 // Runs argv with no input and its output discarded. Returns its exit status;
@@ -91,7 +92,9 @@ exit_status_of(char *const argv[], int ms)
 		return -1;
 	if ((pid = fork()) == 0) {
 		int null = open("/dev/null", O_RDWR);
-		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
 		execv(argv[0], argv);
 		err = errno;
 		(void)!write(pipefd[1], &err, sizeof err);

@@ -295,7 +295,9 @@ start(struct run *r, int i, int *ends, int nends)
 		if (windows) {
 			// A Windows program reads and writes its standard handles;
 			// Wine keeps each write one message on the socket.
-			dup2(3, 0), dup2(3, 1), close(3);
+			dup2(3, 0);
+			dup2(3, 1);
+			close(3);
 		}
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
