@@ -296,12 +296,13 @@ def test_worker_that_cannot_exec_is_a_harness_error(harness, tmp_path):
         assert re.search(r"cannot start .*shmlab-worker", w["message"]), \
             explain(run, f"worker {w['index']}'s message to name the worker it could not start")
 
-def test_a_reader_the_kernel_refuses_is_a_skip_that_says_why(harness, tmp_path):
+def test_a_reader_the_kernel_refuses_is_a_skip_that_says_why(harness, tmp_path, monkeypatch):
     """On a kernel without IA-32 emulation, exec of the i386 worker fails with
     ENOEXEC. Made real here with a worker file the kernel cannot load: the
     harness must SKIP (77), naming the cause and the way out, never ERROR;
     and with no Win32 track beside this copy, auto must say why neither
-    reader runs."""
+    reader runs. (SHMLAB_NO_I386 would answer before the kernel is asked.)"""
+    monkeypatch.delenv("SHMLAB_NO_I386", raising=False)
     bindir = tmp_path / "copy" / "bin"
     bindir.mkdir(parents=True)
     for name in ("shmlab-harness", "shmlab-worker"):
