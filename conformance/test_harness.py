@@ -316,3 +316,20 @@ def test_a_reader_the_kernel_refuses_is_a_skip_that_says_why(harness, tmp_path, 
                           extra=("--other-abi", other_abi), allow_skip=False)
         assert run.returncode == 77 and run.result == "SKIP", explain(run, "SKIP (exit 77)")
         assert re.search(says, run["problem"]), explain(run, f"a reason matching {says!r}")
+
+
+def test_a_wine_that_runs_nothing_is_a_skip_that_says_why(harness, tmp_path, monkeypatch):
+    """Wine installed only in part: its loader is there but starts nothing.
+    Lab 01's Windows readers must then SKIP, naming Wine, never ERROR; and
+    with i386 refused too (SHMLAB_NO_I386), auto names both causes."""
+    loader = tmp_path / "wine64"
+    loader.write_text("#!/bin/sh\necho 'wine: could not load ntdll.so' >&2\nexit 1\n")
+    loader.chmod(0o755)
+    monkeypatch.setenv("SHMLAB_WINE", str(loader))
+    monkeypatch.setenv("SHMLAB_NO_I386", "1")
+    built = (harness.exe.parent.parent / "win32" / "bin" / "shmlab-worker.exe").is_file()
+    win64 = "64-bit Wine does not run the Windows worker" if built else "the Win32 track was not built"
+    for other_abi, says in (("win64", win64), ("auto", f"i386: SHMLAB_NO_I386 is set.*; win64: {win64}")):
+        run = harness.run("01-layout-fixed", "distinct", procs=2, extra=("--other-abi", other_abi), allow_skip=False)
+        assert run.returncode == 77 and run.result == "SKIP", explain(run, "SKIP (exit 77)")
+        assert re.search(says, run["problem"]), explain(run, f"a reason matching {says!r}")
