@@ -42,7 +42,8 @@ enum strategy { DISTINCT, DOUBLE, FORK, SAME, KERNEL, NSTRATEGIES };
 #define ALL_STRATEGIES  ((1u << NSTRATEGIES) - 1)
 
 enum scenario_flags {
-	MIXED_ABI = 1,  // odd-numbered workers are 32-bit (i386) processes
+	MIXED_ABI = 1,  // odd-numbered workers are programs of another ABI: i386, or on
+	                // POSIX 64-bit Windows under Wine where i386 cannot run (other_abi.h)
 	SELFTEST  = 2,  // checks the harness itself; the tour skips it
 	CONTRACT  = 4,  // tests the implementation loaded with --impl
 	OTHER_BUILD = 8,        // odd-numbered workers run shmlab-worker-other, another build
