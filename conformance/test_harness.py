@@ -1,6 +1,7 @@
 """The harness checked against itself: the 00-selftest-* scenarios each
 produce one outcome on purpose, and the harness must report exactly that one.
 Then its command line, its seeds, its SVG and its SKIP."""
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -333,3 +334,31 @@ def test_a_wine_that_runs_nothing_is_a_skip_that_says_why(harness, tmp_path, mon
         run = harness.run("01-layout-fixed", "distinct", procs=2, extra=("--other-abi", other_abi), allow_skip=False)
         assert run.returncode == 77 and run.result == "SKIP", explain(run, "SKIP (exit 77)")
         assert re.search(says, run["problem"]), explain(run, f"a reason matching {says!r}")
+
+
+@pytest.mark.lab01
+@pytest.mark.win64
+def test_a_windows_reader_wine_fails_to_start_is_run_again_once(harness, tmp_path, monkeypatch, wine_session):
+    """Wine, rarely, ends a program it is starting before the program runs.
+    The harness runs such a run again, once, saying so: here a loader that
+    fails the first Windows reader it is asked to start. A loader that fails
+    every reader is not retried twice: the run FAILs, naming the reader."""
+    real = shutil.which("wine64", path="/usr/lib/wine:" + os.defpath)
+    if real is None or not (harness.exe.parent.parent / "win32" / "bin" / "shmlab-worker.exe").is_file():
+        pytest.skip("needs the Win32 track and Wine's 64-bit loader")
+    mark = tmp_path / "failed-once"
+    loader = tmp_path / "wine64"
+    loader.write_text("#!/bin/sh\n"
+                      f'case "$*" in *--chan=stdio*) [ -e "{mark}" ] || {{ touch "{mark}"; exit 1; }} ;; esac\n'
+                      f'exec "{real}" "$@"\n')
+    loader.chmod(0o755)
+    monkeypatch.setenv("SHMLAB_WINE", str(loader))
+    run = harness.run("01-layout-fixed", "distinct", procs=2, extra=("--other-abi", "win64"), allow_skip=False)
+    assert run.returncode == 0 and "Wine failed to start it; running again, once" in run.stderr, \
+        explain(run, "PASS after one more run, saying why")
+    loader.write_text("#!/bin/sh\n"
+                      'case "$*" in *--chan=stdio*) exit 1 ;; esac\n'
+                      f'exec "{real}" "$@"\n')
+    run = harness.run("01-layout-fixed", "distinct", procs=2, extra=("--other-abi", "win64"), allow_skip=False)
+    assert run.returncode == 1 and run.stderr.count("running again, once") == 1, explain(run, "FAIL after one retry")
+    assert run.workers[1]["message"] == "ended before it mapped the region", explain(run, "worker 1 named")

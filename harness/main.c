@@ -189,7 +189,7 @@ run(int argc, char **argv)
 	static struct run r = { .procs = 2, .strategy = DISTINCT, .timeout_ms = 10000 };
 	struct outputs o = { 0 };
 	char why[600];
-
+	int which;
 	uint64_t seed;
 
 	if (parse_run(argc, argv, &r, &o, usage) < 0)
@@ -232,6 +232,11 @@ run(int argc, char **argv)
 	}
 	fflush(stdout);
 	supervise(&r);
+	if (wine_failed_to_start(&r, &which)) {
+		fprintf(stderr, "shmlab-harness: Wine ended worker %d before it said a word (wait status %#x): "
+		    "Wine failed to start it; running again, once\n", which, (unsigned)r.w[which].status);
+		supervise(&r);
+	}
 	if (!o.quiet)
 		report_text(stdout, &r, progname);
 	if (o.json && report_json(o.json, &r, progname) < 0)

@@ -47,13 +47,13 @@ other_abi_find(struct run *r, const char *bindir)
 }
 
 // The environment Wine readers run in (the probe and the run's workers):
-// this build's Wine prefix unless WINEPREFIX is set, Wine quiet unless
-// WINEDEBUG is set, no display.
+// this build's Wine prefix unless WINEPREFIX is set, Wine saying only its
+// errors unless WINEDEBUG is set, no display.
 static void
 wine_environment(void)
 {
 	setenv("WINEPREFIX", wine_prefix, 0);
-	setenv("WINEDEBUG", "-all", 0);
+	setenv("WINEDEBUG", "-all,err+all", 0);    // Wine's errors only, should it fail
 	unsetenv("DISPLAY");
 	unsetenv("WAYLAND_DISPLAY");
 }
@@ -170,5 +170,18 @@ other_abi_ready(struct run *r, char *why, size_t len)
 	if (win64_ready(r, no64, sizeof no64))
 		return r->other_abi = OTHER_ABI_WIN64, 1;
 	snprintf(why, len, "no reader of another ABI runs here: i386: %s; win64: %s", no32, no64);
+	return 0;
+}
+
+int
+wine_failed_to_start(const struct run *r, int *which)
+{
+	for (int i = 0; i < r->procs; i++) {
+		const struct worker_record *w = &r->w[i];
+		if (windows_reader(r, i) && w->reaped && !w->heard && !w->killed) {
+			*which = i;
+			return 1;
+		}
+	}
 	return 0;
 }

@@ -19,6 +19,11 @@
  * starts it once with --abi and expects its pointer width as exit status.
  * SHMLAB_NO_I386 in the environment makes the i386 answer "no", so the
  * paths of a machine without IA-32 emulation are tested on one with it.
+ *
+ * Wine, rarely (about once in some hundreds of runs under load), ends a
+ * program it is starting before the program runs a line. That is Wine's
+ * failure, not the lesson's: a run in which a Windows reader ended without a
+ * word is run once more, saying so on stderr, with Wine's own errors shown.
  */
 #ifndef SHMLAB_OTHER_ABI_H
 #define SHMLAB_OTHER_ABI_H
@@ -38,5 +43,10 @@ void other_abi_find(struct run *r, const char *bindir);
 // sets the environment Wine runs in (WINEPREFIX: this build's prefix, unless
 // set), which the run's workers inherit.
 int other_abi_ready(struct run *r, char *why, size_t len);
+
+// True if Wine ended one of r's Windows readers before it said a word: Wine
+// failed to start the program, which it does, rarely, not the scenario.
+// *which is that worker.
+int wine_failed_to_start(const struct run *r, int *which);
 
 #endif

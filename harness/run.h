@@ -26,6 +26,7 @@ struct worker_record {
 	uintptr_t heap[2];              // worker 0's heap after prepare, [start, end)
 	uintptr_t program[2];           // worker 0's program (code and data), [start, end)
 	int chan;                       // the harness's end; -1 once closed
+	int heard;                      // it said at least one word
 	int mapped, prepared, finished, verified, reaped, killed;
 	int status;                     // from waitpid, once reaped
 	enum outcome outcome;

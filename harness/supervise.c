@@ -107,6 +107,7 @@ heard(struct run *r, struct worker_record *w, const char *msg)
 	int abi, sig, n;
 	unsigned code;
 
+	w->heard = 1;
 	if (sscanf(msg, "mapped %ld %d %lx %lx", &pid, &abi, &b0, &b1) >= 3) {
 		if (!windows_reader(r, (int)(w - r->w)))        // whose pid is Windows', not the kernel's
 			w->pid = (pid_t)pid;
@@ -544,6 +545,9 @@ supervise(struct run *r)
 	sigset_t old;
 
 	nstray = 0;
+	r->problem[0] = '\0';
+	r->harness_fault = 0;
+	r->pgid = 0;
 	for (int i = 0; i < r->procs; i++)
 		r->w[i] = (struct worker_record){ .chan = -1 };
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
