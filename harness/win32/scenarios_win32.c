@@ -18,7 +18,7 @@ extern const struct scenario
     lab03_offsets_fixed, lab03_self_relative_fixed, lab03_unchecked_offset_broken,
     lab03_checked_offset_fixed,
     lab04_raw_handle_broken, lab04_duplicate_handle_fixed, lab04_duplicate_read_only_fixed,
-    lab04_duplicate_close_fixed,
+    lab04_read_only_widened_broken, lab04_duplicate_close_fixed,
     contract_handle_give_take, contract_handle_no_leak, contract_handle_access, contract_handle_move,
     lab05_hwnd_fixed, lab05_stale_hwnd_broken, lab05_gdi_handle_broken, lab05_gdi_description_fixed,
     lab05_hook_shared;
@@ -30,7 +30,7 @@ const struct scenario *const scenarios[] = {
 	&lab03_offsets_fixed, &lab03_self_relative_fixed, &lab03_unchecked_offset_broken,
 	&lab03_checked_offset_fixed,
 	&lab04_raw_handle_broken, &lab04_duplicate_handle_fixed, &lab04_duplicate_read_only_fixed,
-	&lab04_duplicate_close_fixed,
+	&lab04_read_only_widened_broken, &lab04_duplicate_close_fixed,
 	&contract_handle_give_take, &contract_handle_no_leak, &contract_handle_access, &contract_handle_move,
 	&lab05_hwnd_fixed, &lab05_stale_hwnd_broken, &lab05_gdi_handle_broken, &lab05_gdi_description_fixed,
 	&lab05_hook_shared,

@@ -6,6 +6,15 @@
 // writes a mark that worker 0 then reads through its own handle; the second
 // gives it FILE_MAP_READ only, and the reader's attempt to map the section
 // for writing must fail with ERROR_ACCESS_DENIED.
+//
+// 04-read-only-widened-broken: the same read-only handle, and a reader that
+// does not take no for an answer: it asks DuplicateHandle for a copy of its
+// own handle with more access, and writes. "In some cases, the new handle can
+// have more access rights than the original handle" (DuplicateHandle,
+// Remarks): the access check is made against the section's security when a
+// handle is acquired, and an unnamed section made with default security
+// lets its creator's user have everything. Less access guards against a
+// reader's mistakes, not against a hostile reader.
 #include "win32_handoff.h"
 
 #define MARK_AT(i) (256 + 64 * (i))     // where reader i leaves its mark in the section
@@ -97,6 +106,28 @@ use_read_only(struct worker *w, const struct w32_handoff *h, HANDLE s)
 }
 // ANCHOR_END: use_read
 
+// ANCHOR: widen
+static int
+widen_and_write(struct worker *w, const struct w32_handoff *h, HANDLE s)
+{
+	HANDLE wide = NULL;
+	char *p;
+
+	(void)h;
+	if (!DuplicateHandle(GetCurrentProcess(), s, GetCurrentProcess(), &wide, FILE_MAP_WRITE | FILE_MAP_READ,
+	    FALSE, 0))
+		return 0;       // refused: here the read-only handle held
+	p = MapViewOfFile(wide, FILE_MAP_WRITE, 0, 0, 0);
+	CloseHandle(wide);
+	if (p == NULL)
+		return 0;
+	snprintf(p + MARK_AT(w->index), 64, "worker %d wrote here", w->index);
+	UnmapViewOfFile(p);
+	return fail(w, "BROKEN: the reader widened its FILE_MAP_READ handle with DuplicateHandle and "
+	    "wrote into worker 0's section: less access is no boundary against the reader");
+}
+// ANCHOR_END: widen
+
 // A reader asks, uses what it got, closes it, and says it is done (even
 // when a check failed, so that worker 0 does not wait in vain).
 static int
@@ -133,6 +164,16 @@ run_read_only(struct worker *w, const struct shmlab_view *v)
 {
 	if (w->index != 0)
 		return reader(w, v, use_read_only);
+	return w->view == 0 ? serve(w, (struct w32_handoff *)v->base, push_read_only, NULL) : 0;
+}
+
+// Under `double` a reader runs through view 1, then view 0, and asks each
+// time: it widens on its last pass only, so worker 0 serves every ask.
+static int
+run_widened(struct worker *w, const struct shmlab_view *v)
+{
+	if (w->index != 0)
+		return reader(w, v, w->view == 0 ? widen_and_write : use_read_only);
 	return w->view == 0 ? serve(w, (struct w32_handoff *)v->base, push_read_only, NULL) : 0;
 }
 
@@ -186,5 +227,16 @@ const struct scenario lab04_duplicate_read_only_fixed = {
 	.passes_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
 	.prepare = make_shared_section,
 	.run = run_read_only,
+	.verify = close_section,
+};
+
+const struct scenario lab04_read_only_widened_broken = {
+	.name = "04-read-only-widened-broken",
+	.summary = "a reader widens its FILE_MAP_READ handle with DuplicateHandle and writes",
+	.handout = "labs/04-handles/README.md#less-access-is-a-guard-not-a-boundary",
+	.region_size = 4096,
+	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
+	.prepare = make_shared_section,
+	.run = run_widened,
 	.verify = close_section,
 };
