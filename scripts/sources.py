@@ -10,10 +10,10 @@ What it checks, each a mistake the course once made:
 1. Every handout (labs/NN-*/README.md) ends its teaching with a
    "## Primary sources" section that lists at least one source, and every
    lab's deck has a "**Sources:**" line.
-2. "(Wine 8" marks a sentence that reports what Wine did, not what Windows
-   documents; its paragraph must name the scenario that shows it (a
-   `NN-name` in backquotes that a lab or the contract defines), so the
-   claim can be run again.
+2. "Wine 8" marks a sentence that reports what Wine did, not what Windows
+   documents; its paragraph must name what shows it, in backquotes: a
+   scenario (`NN-name`) that a lab or the contract defines, or a CTest test
+   (`win32.kill`), so the claim can be run again.
 3. Phrases a fact-check found wrong must not come back (WRONG below, with
    what is true instead). Text is compared with its white space folded, so
    a phrase cannot hide across a line break.
@@ -41,8 +41,9 @@ WRONG = {
     "GDI objects are private: only": "quote \"GDI Objects\" exactly",
     "lock-free operations should be address-free), or": "address-free is a recommendation; check ATOMIC_*_LOCK_FREE",
 }
-SCENARIO = re.compile(r"`(\d\d-[a-z0-9-]+)`")
+RUNNABLE = re.compile(r"`(\d\d-[a-z0-9-]+|[a-z0-9]+\.[a-z0-9-]+)`")
 DEFINED = re.compile(r'\.name = "(\d\d-[a-z0-9-]+)"')
+TESTS = re.compile(r"(?:add_test\(NAME|shmlab_win32_test\(|shmlab_pytest_test\()\s*([a-z0-9]+\.[a-z0-9-]+)")
 
 
 def texts():
@@ -51,10 +52,15 @@ def texts():
     return sorted({p for g in globs for p in ROOT.glob(g)})
 
 
-def scenario_names():
+def runnable_names():
+    """Every scenario the labs and the contract define, and every CTest test."""
     names = set()
     for path in list(ROOT.glob("labs/*/*.c")) + list(ROOT.glob("conformance/scenarios/*.c")):
         names |= set(DEFINED.findall(path.read_text()))
+    for pattern in ("CMakeLists.txt", "*/CMakeLists.txt", "*/*/CMakeLists.txt"):
+        for path in ROOT.glob(pattern):
+            if not path.relative_to(ROOT).parts[0].startswith("build"):
+                names |= set(TESTS.findall(path.read_text()))
     return names
 
 
@@ -69,9 +75,9 @@ def problems_in(name, text, scenarios, handout=False, deck=False):
         if phrase in folded:
             found.append(f"{name}: says \"{phrase}\", which is wrong: {truth}")
     for para in paragraphs(text):
-        if "(Wine 8" in para and not any(s in scenarios for s in SCENARIO.findall(para)):
+        if "Wine 8" in para and not any(s in scenarios for s in RUNNABLE.findall(para)):
             found.append(f"{name}: \"{para[:70]}...\" reports what Wine 8 did, but names no scenario "
-                         f"that shows it (a `NN-name` in backquotes)")
+                         f"or test that shows it (a `NN-name` or `label.test` in backquotes)")
     if handout:
         m = re.search(r"^## Primary sources\n(.*?)(?=^## |\Z)", text, re.S | re.M)
         if not m or not re.search(r"^- \S", m.group(1), re.M):
@@ -82,7 +88,7 @@ def problems_in(name, text, scenarios, handout=False, deck=False):
 
 
 def check():
-    scenarios = scenario_names()
+    scenarios = runnable_names()
     found = []
     for path in texts():
         rel = path.relative_to(ROOT)
