@@ -86,9 +86,6 @@ give_up(struct job *j, const char *what)
 	ExitProcess(3);
 }
 
-// Opens and maps the region: through the library under test for a CONTRACT
-// scenario (mapping at a given address is part of the contract), through the
-// reference linked in otherwise.
 // Maps the file at j->region_file: every view the file's whole size, each at
 // its address. The file's handle and the section's may close at once; the
 // views keep the section.
@@ -121,6 +118,10 @@ map_file_views(struct job *j)
 	CloseHandle(section);
 }
 
+// Opens and maps the region: the file given (lab 01's reader under the POSIX
+// harness); else through the library under test for a CONTRACT scenario
+// (mapping at a given address is part of the contract), through the
+// reference linked in otherwise.
 static void
 map_views(struct job *j)
 {
