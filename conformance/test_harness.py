@@ -362,3 +362,18 @@ def test_a_windows_reader_wine_fails_to_start_is_run_again_once(harness, tmp_pat
     run = harness.run("01-layout-fixed", "distinct", procs=2, extra=("--other-abi", "win64"), allow_skip=False)
     assert run.returncode == 1 and run.stderr.count("running again, once") == 1, explain(run, "FAIL after one retry")
     assert run.workers[1]["message"] == "ended before it mapped the region", explain(run, "worker 1 named")
+
+
+def test_the_verdict_is_the_harness_s_and_can_say_no(harness, scenarios):
+    """The harness alone judges whether a run went as predicted (--expect,
+    and `verdict` in the report). Every self-test goes as it predicts,
+    caught ones included (a hang is caught); and a broken library under a
+    contract scenario, which predicts a pass, is judged not as predicted."""
+    for name in (n for n, m in scenarios.items() if m["selftest"]):
+        run = harness.run(name, "distinct", procs=2, timeout_ms=2000, extra=("--expect",))
+        assert run["verdict"] == "as predicted" and run.returncode == 0, explain(run, "as predicted, exit 0")
+    mutant = harness.exe.parent.parent / "mutants" / "libmutant-offset-unchecked.so"
+    if not mutant.exists():
+        pytest.skip(f"{mutant} is not built")
+    run = harness.run("03-contract-offset-bounds", "distinct", procs=2, impl=str(mutant), extra=("--expect",))
+    assert run["verdict"] == "not as predicted" and run.returncode == 1, explain(run, "not as predicted, exit 1")

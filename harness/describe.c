@@ -86,6 +86,60 @@ expectation(const struct run *r)
 	return "depends";
 }
 
+// True if every view of every worker that mapped had a base of its own.
+static int
+bases_all_differ(const struct run *r)
+{
+	uintptr_t seen[MAX_PROCS * MAX_VIEWS];
+	int n = 0;
+
+	for (int i = 0; i < r->procs; i++)
+		for (int v = 0; v < r->w[i].nviews; v++) {
+			for (int k = 0; k < n; k++)
+				if (seen[k] == r->w[i].base[v])
+					return 0;
+			seen[n++] = r->w[i].base[v];
+		}
+	return 1;
+}
+
+// Caught: the run failed for a reason it names: a worker failed, died of a
+// signal or hung, or the run itself left something wrong behind.
+static int
+caught(const struct run *r)
+{
+	if (r->result != RESULT_FAIL)
+		return 0;
+	for (int i = 0; i < r->procs; i++)
+		if (r->w[i].outcome == FAIL || r->w[i].outcome == SIGNALED || r->w[i].outcome == HUNG)
+			return 1;
+	return r->problem[0] != '\0';
+}
+
+// A "depends" run whose views all had bases of their own gave the bug
+// something to trip on, so it must be caught; where some bases were shared,
+// either way is as predicted.
+enum verdict
+verdict_of(const struct run *r)
+{
+	const char *e = expectation(r);
+
+	if (r->result == RESULT_ERROR)
+		return VERDICT_ERROR;
+	if (strcmp(e, "pass") == 0)
+		return r->result == RESULT_PASS ? VERDICT_AS_PREDICTED : VERDICT_NOT_AS_PREDICTED;
+	if (strcmp(e, "caught") == 0 || bases_all_differ(r))
+		return caught(r) ? VERDICT_AS_PREDICTED : VERDICT_NOT_AS_PREDICTED;
+	return VERDICT_AS_PREDICTED;
+}
+
+const char *
+verdict_name(enum verdict v)
+{
+	return v == VERDICT_AS_PREDICTED ? "as predicted" : v == VERDICT_NOT_AS_PREDICTED ? "not as predicted"
+	    : "error";
+}
+
 void
 where_is(const struct run *r, int i, char *buf, size_t len)
 {

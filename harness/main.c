@@ -6,12 +6,13 @@
  *   shmlab-harness machine             which of lab 01's readers of another ABI run here
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
- *                      [--other-abi i386|win64|auto]
+ *                      [--other-abi i386|win64|auto] [--expect]
  *   shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]
  *                      [--no-recovery] [--timeout-ms T] [--json FILE]
  *                                      workers killed inside the allocator (kill_test.c)
  *
- * Exit status: 0 the run passed, 1 it failed, 2 bad usage or the harness
+ * Exit status: 0 the run passed, 1 it failed (with --expect: 0 the run went as
+ * the lesson or the contract predicts, 1 it did not), 2 bad usage or the harness
  * could not do its job (an implementation that cannot be loaded included),
  * 77 skipped (what it needs is not built here or does not run on this machine,
  * or the implementation does not declare a feature set the scenario needs).
@@ -48,6 +49,7 @@ static const char usage[] =
     "                                          the reference, lib/libshmlab.so beside bin/)\n"
     "                      [--other-abi i386|win64|auto]   (lab 01's readers; default: the\n"
     "                                          first that runs here)\n"
+    "                      [--expect]         exit 0 if the run went as predicted, 1 if not\n"
     "       shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]\n"
     "                      [--no-recovery] [--timeout-ms T] [--json FILE]\n";
 
@@ -167,6 +169,7 @@ skip(const struct run *r, const struct outputs *o, const char *why)
 		json_object_object_add(j, "timeout_ms", json_object_new_int(r->timeout_ms));
 		json_object_object_add(j, "region", NULL);
 		json_object_object_add(j, "expected", json_object_new_string(expectation(r)));
+		json_object_object_add(j, "verdict", json_object_new_string("skipped"));
 		json_object_object_add(j, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
 		json_object_object_add(j, "rule", r->sc->rule ? json_object_new_string(r->sc->rule) : NULL);
 		json_object_object_add(j, "impl", r->sc->flags & CONTRACT ? json_object_new_string(r->impl) : NULL);
@@ -245,6 +248,9 @@ run(int argc, char **argv)
 		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.svg);
 	if (r.result == RESULT_ERROR)
 		fprintf(stderr, "shmlab-harness: %s\n", r.problem);
+	if (o.expect)
+		return verdict_of(&r) == VERDICT_AS_PREDICTED ? 0 : verdict_of(&r) == VERDICT_ERROR ? EXIT_USAGE
+		    : EXIT_FAILED;
 	return r.result == RESULT_PASS ? 0 : r.result == RESULT_ERROR ? EXIT_USAGE : EXIT_FAILED;
 }
 

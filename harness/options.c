@@ -11,7 +11,7 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o, const char *u
 	static const struct option opts[] = {
 		{ "procs", 1, 0, 'n' }, { "strategy", 1, 0, 's' }, { "seed", 1, 0, 'k' },
 		{ "timeout-ms", 1, 0, 't' }, { "json", 1, 0, 'j' }, { "svg", 1, 0, 'g' },
-		{ "quiet", 0, 0, 'q' }, { "impl", 1, 0, 'l' }, { "other-abi", 1, 0, 'o' },
+		{ "quiet", 0, 0, 'q' }, { "impl", 1, 0, 'l' }, { "other-abi", 1, 0, 'o' }, { "expect", 0, 0, 'e' },
 		{ 0, 0, 0, 0 },
 	};
 	uint64_t n;
@@ -43,6 +43,7 @@ parse_run(int argc, char **argv, struct run *r, struct outputs *o, const char *u
 		case 'j': o->json = optarg; break;
 		case 'g': o->svg = optarg; break;
 		case 'q': o->quiet = 1; break;
+		case 'e': o->expect = 1; break;
 		case 'l': r->impl = optarg; break;
 		case 'o':
 			if (strcmp(optarg, "i386") && strcmp(optarg, "win64") && strcmp(optarg, "auto"))

@@ -78,6 +78,8 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 		fprintf(out, "  run: %s\n", r->problem);
 	fprintf(out, "result: %s%s%s  (%s: %s)\n", report_paint(result_name(r->result)), result_name(r->result),
 	    report_paint("off"), r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
+	if (verdict_of(r) == VERDICT_NOT_AS_PREDICTED)
+		fprintf(out, "%sNOT as predicted%s\n", report_paint("FAIL"), report_paint("off"));
 	replay_line(replay, sizeof replay, r, argv0);
 	fprintf(out, "%sreplay: %s%s\n", report_paint("dim"), replay, report_paint("off"));
 	if (r->result != RESULT_PASS && r->sc->handout)
@@ -148,6 +150,7 @@ report_json(const char *path, const struct run *r, const char *argv0)
 	json_object_object_add(o, "region", region);
 	json_object_object_add(o, "result", json_object_new_string(result_name(r->result)));
 	json_object_object_add(o, "expected", json_object_new_string(expectation(r)));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(verdict_of(r))));
 	json_object_object_add(o, "problem", json_object_new_string(r->problem));
 	json_object_object_add(o, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
 	json_object_object_add(o, "rule", r->sc->rule ? json_object_new_string(r->sc->rule) : NULL);

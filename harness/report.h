@@ -18,6 +18,14 @@ void where_is(const struct run *r, int i, char *buf, size_t len);
 // "pass", "caught" or "depends": what the lesson predicts for this run.
 const char *expectation(const struct run *r);
 
+// Whether run r went as predicted, decided here and nowhere else: one of
+// VERDICT_AS_PREDICTED, VERDICT_NOT_AS_PREDICTED, VERDICT_ERROR (the
+// harness could not do its job). A skipped run never gets this far
+// ("skipped", exit status 77).
+enum verdict { VERDICT_AS_PREDICTED, VERDICT_NOT_AS_PREDICTED, VERDICT_ERROR };
+enum verdict verdict_of(const struct run *r);
+const char *verdict_name(enum verdict v);
+
 // The command that replays run r, into buf.
 void replay_line(char *buf, size_t len, const struct run *r, const char *argv0);
 

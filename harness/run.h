@@ -78,6 +78,8 @@ const char *strategy_name(enum strategy s);
 struct outputs {
 	const char *json, *svg;
 	int quiet;
+	int expect;             // --expect: the exit status says whether the run went as
+	                        // predicted (0), not (1), skipped (77), or the harness failed (2)
 	int seed_given;         // else the caller draws one
 };
 

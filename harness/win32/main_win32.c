@@ -187,6 +187,9 @@ run(int argc, char **argv)
 		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.json);
 	if (r.result == RESULT_ERROR)
 		fprintf(stderr, "shmlab-harness: %s\n", r.problem);
+	if (o.expect)
+		return verdict_of(&r) == VERDICT_AS_PREDICTED ? 0 : verdict_of(&r) == VERDICT_ERROR ? EXIT_USAGE
+		    : EXIT_FAILED;
 	return r.result == RESULT_PASS ? 0 : r.result == RESULT_ERROR ? EXIT_USAGE : EXIT_FAILED;
 }
 

@@ -206,6 +206,7 @@ report_json_win32(const char *path, const struct run *r, const char *argv0, cons
 	json_key(f, &first, "platform"), json_string(f, "win32");
 	json_key(f, &first, "result"), json_string(f, why ? "SKIP" : result_name(r->result));
 	json_key(f, &first, "expected"), json_string(f, expectation(r));
+	json_key(f, &first, "verdict"), json_string(f, why ? "skipped" : verdict_name(verdict_of(r)));
 	json_key(f, &first, "problem"), json_string(f, why ? why : r->problem);
 	json_key(f, &first, "handout"), json_string_or_null(f, r->sc->handout);
 	json_key(f, &first, "rule"), json_string_or_null(f, r->sc->rule);
@@ -328,6 +329,8 @@ report_text_win32(FILE *out, const struct run *r, const char *argv0)
 		fprintf(out, "  run: %s\n", r->problem);
 	fprintf(out, "result: %s  (%s: %s)\n", result_name(r->result),
 	    r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
+	if (verdict_of(r) == VERDICT_NOT_AS_PREDICTED)
+		fprintf(out, "NOT as predicted\n");
 	replay_win32(replay, sizeof replay, r, argv0);
 	fprintf(out, "replay: %s\n", replay);
 	if (r->result != RESULT_PASS && r->sc->handout)
