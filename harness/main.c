@@ -64,6 +64,16 @@ strategies_in(unsigned mask)
 	return a;
 }
 
+// The tour shows each lesson under distinct addresses unless the lesson names
+// strategies of its own; no self-test or contract scenario is shown.
+static unsigned
+tour_strategies(const struct scenario *sc)
+{
+	if (sc->flags & (SELFTEST | CONTRACT))
+		return 0;
+	return sc->tour_under ? sc->tour_under : ONLY(DISTINCT);
+}
+
 static json_object *
 features_in(unsigned mask)
 {
@@ -104,6 +114,7 @@ list_json(void)
 		json_object_object_add(o, "features", features_in(sc->features));
 		json_object_object_add(o, "passes_under", strategies_in(sc->passes_under));
 		json_object_object_add(o, "caught_under", strategies_in(sc->caught_under));
+		json_object_object_add(o, "tour_under", strategies_in(tour_strategies(sc)));
 		json_object_array_add(all, o);
 	}
 	printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY));
@@ -292,6 +303,7 @@ machine(void)
 	char why[600];
 
 	find_workers(&r);
+	printf("wine: %s\n", r.wine64);    // the 64-bit loader Windows readers run under
 	for (int a = OTHER_ABI_I386; a <= OTHER_ABI_WIN64; a++) {
 		r.other_abi = (enum other_abi)a;
 		if (other_abi_ready(&r, why, sizeof why))

@@ -83,6 +83,8 @@ struct scenario {
 	                        // an implementation without them is skipped, never passed
 	unsigned passes_under;  // strategies (ONLY(x) | ...) that must pass
 	unsigned caught_under;  // strategies that must fail
+	unsigned tour_under;    // lessons: the strategies ./tour shows it under; 0 is
+	                        // distinct alone (list --json gives them resolved)
 	int (*prepare)(struct worker *, const struct shmlab_view *);
 	int (*run)(struct worker *, const struct shmlab_view *);
 	int (*verify)(struct worker *, const struct shmlab_view *);

@@ -53,6 +53,7 @@ const struct scenario lab01_layout_broken = {
 	.flags = MIXED_ABI,
 	.passes_under = ONLY(FORK),
 	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
+	.tour_under = ONLY(DISTINCT) | ONLY(FORK),
 	.prepare = write_reading,
 	.run = read_reading,
 };

@@ -59,6 +59,7 @@ const struct scenario lab02_region_pointers_broken = {
 	.region_size = 65536,
 	.passes_under = ONLY(FORK) | ONLY(SAME),
 	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE),
+	.tour_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(FORK) | ONLY(SAME),
 	.prepare = write_list,
 	.run = read_list,
 };

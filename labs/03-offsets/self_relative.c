@@ -76,6 +76,7 @@ const struct scenario lab03_self_relative_fixed = {
 	.handout = "labs/03-offsets/README.md#self-relative-references",
 	.region_size = 65536,
 	.passes_under = ALL_STRATEGIES,
+	.tour_under = ONLY(DOUBLE),
 	.prepare = write_list,
 	.run = read_list,
 };

@@ -89,6 +89,7 @@ const struct scenario lab04_raw_fd_broken = {
 	.region_size = 4096,
 	.passes_under = ONLY(FORK),
 	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
+	.tour_under = ONLY(DISTINCT) | ONLY(FORK),
 	.prepare = publish_number,
 	.run = use_number,
 };

@@ -55,6 +55,7 @@ const struct scenario lab06_function_pointer_broken = {
 	.flags = NEEDS_ASLR,
 	.passes_under = ONLY(FORK),
 	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
+	.tour_under = ONLY(DISTINCT) | ONLY(FORK),
 	.prepare = store_shape,
 	.run = call_area,
 };
