@@ -17,9 +17,12 @@ What it checks, each a mistake the course once made:
 3. Phrases a fact-check found wrong must not come back (WRONG below, with
    what is true instead). Text is compared with its white space folded, so
    a phrase cannot hide across a line break.
+4. README.md's "## Layout" table names every top-level file and folder the
+   repository holds, so a reader can find what each is for.
 """
 import pathlib
 import re
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -87,9 +90,28 @@ def problems_in(name, text, scenarios, handout=False, deck=False):
     return found
 
 
+def top_level():
+    """The top-level names git tracks (else those on disk), folders with a slash."""
+    try:
+        files = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True,
+                               check=True, timeout=60).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        files = [p.name + ("/x" if p.is_dir() else "") for p in ROOT.iterdir()
+                 if p.name != ".git" and not p.name.startswith("build")]
+    return {f.split("/")[0] + ("/" if "/" in f else "") for f in files}
+
+
+def layout_problems(readme, entries):
+    m = re.search(r"^## Layout\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
+    named = set(re.findall(r"^\|([^|]*)\|", m.group(1), re.M)) if m else set()
+    named = {n for cell in named for n in re.findall(r"`([^`]+)`", cell)}
+    return [f"README.md: the \"## Layout\" table does not name `{e}`" for e in sorted(entries)
+            if e not in named and not any(n.startswith(e) for n in named)]
+
+
 def check():
     scenarios = runnable_names()
-    found = []
+    found = layout_problems((ROOT / "README.md").read_text(), top_level())
     for path in texts():
         rel = path.relative_to(ROOT)
         handout = re.fullmatch(r"labs/\d\d-[^/]+/README\.md", str(rel)) is not None
@@ -113,11 +135,16 @@ def selftest():
     good = ("It widened (Wine 8; `04-read-only-widened-broken`).\n\n## Primary sources\n\n- fork(2)\n",
             {"handout": True})
     failed = [what for what, (text, kw) in bad.items() if not problems_in("t", text, scenarios, **kw)]
+    table = "## Layout\n\n| path | what |\n|---|---|\n| `labs/NN-topic/` | labs |\n| `tour` | the tour |\n"
+    if not layout_problems(table, {"labs/", "tour", "fuzz/"}):
+        failed.append("a top-level folder missing from the layout table")
+    if layout_problems(table, {"labs/", "tour"}):
+        failed.append("a complete layout table flagged")
     if problems_in("t", good[0], scenarios, **good[1]):
         failed.append("good text flagged")
     for what in failed:
         print(f"sources selftest: not caught: {what}")
-    print(f"sources selftest: {len(bad) + 1 - len(failed)} of {len(bad) + 1} cases as expected")
+    print(f"sources selftest: {len(bad) + 3 - len(failed)} of {len(bad) + 3} cases as expected")
     return 1 if failed else 0
 
 
