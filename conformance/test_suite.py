@@ -254,7 +254,7 @@ def test_contract_rules_have_their_ctest_tests(scenarios, pytestconfig):
     rules = {m["rule"]: m["lab"] for m in scenarios.values() if m["contract"]}
     for rule, lab in rules.items():
         name = f"conformance.{rule}"
-        assert name in tests, f"no CTest test {name} (conformance/scenarios/CMakeLists.txt: SHMLAB_CONTRACT_RULES)"
+        assert name in tests, f"no CTest test {name} (conformance/CMakeLists.txt reads each rule from its scenario's .rule)"
         labels, command = tests[name]
         assert set(labels) == {"conformance", f"lab{lab}", rule}, f"{name} is labelled {labels}"
         assert f"contract and {rule_marker(rule)}" in command, f"{name} runs {command}"

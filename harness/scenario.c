@@ -1,6 +1,6 @@
 // What scenario.h promises besides the table: finding a scenario by name,
-// and fail(). Both harnesses use it; each has its own table (scenarios.c,
-// win32/scenarios_win32.c).
+// and fail(). Both harnesses use it, each with the table scenarios.c builds
+// for its system.
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

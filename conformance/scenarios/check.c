@@ -1,10 +1,35 @@
 // Helpers of the contract scenarios (see check.h).
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 
 int check_rc;
+
+#ifdef _WIN32
+// glibc names errno values (strerrorname_np); mingw-w64's C runtime does not.
+// These are the ones the Win32 track's scenarios can meet; errname() prints
+// any other by its number.
+static const char *
+strerrorname_np(int err)
+{
+	static const struct { int value; const char *name; } names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
+		{ EIO, "EIO" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" }, { EEXIST, "EEXIST" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
+		{ ERANGE, "ERANGE" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" },
+		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { EALREADY, "EALREADY" }, { EINPROGRESS, "EINPROGRESS" },
+		{ EPROTO, "EPROTO" }, { ETIMEDOUT, "ETIMEDOUT" },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].value == err)
+			return names[i].name;
+	return NULL;
+}
+#endif
 
 const char *
 errname(int err)

@@ -1,0 +1,38 @@
+# The lessons' source files, for both builds: the POSIX harness's
+# (harness/CMakeLists.txt) and the Win32 track's (harness/win32/), which
+# include this file. lessons.def registers the scenarios they define.
+set(dir ${CMAKE_CURRENT_LIST_DIR})
+set(shmlab_lesson_sources
+  ${dir}/01-values-and-structs/broken.c
+  ${dir}/01-values-and-structs/fixed.c
+  ${dir}/02-raw-pointers/broken_heap.c
+  ${dir}/02-raw-pointers/broken_region.c
+  ${dir}/02-raw-pointers/fixed.c
+  ${dir}/03-offsets/offsets.c
+  ${dir}/03-offsets/self_relative.c
+  ${dir}/03-offsets/untrusted.c)
+if(WIN32)
+  list(APPEND shmlab_lesson_sources
+    ${dir}/04-handles/win32_raw_handle.c
+    ${dir}/04-handles/win32_duplicate.c
+    ${dir}/04-handles/win32_close.c
+    ${dir}/05-global-names/win32_window.c
+    ${dir}/05-global-names/win32_hwnd.c
+    ${dir}/05-global-names/win32_gdi.c
+    ${dir}/05-global-names/win32_hook.c)
+else()
+  list(APPEND shmlab_lesson_sources
+    ${dir}/03-offsets/read_once.c
+    ${dir}/03-offsets/seals.c
+    ${dir}/04-handles/raw_fd.c
+    ${dir}/04-handles/scm_rights.c
+    ${dir}/04-handles/pidfd.c
+    ${dir}/04-handles/exec.c
+    ${dir}/05-global-names/mq_descriptor.c
+    ${dir}/05-global-names/sysv_queue.c
+    ${dir}/06-functions/shapes.c
+    ${dir}/06-functions/function_pointer.c
+    ${dir}/06-functions/vtable.c
+    ${dir}/06-functions/kind_tag.c)
+endif()
+unset(dir)
