@@ -259,6 +259,9 @@ def test_contract_rules_have_their_ctest_tests(scenarios, pytestconfig):
         assert set(labels) == {"conformance", f"lab{lab}", rule}, f"{name} is labelled {labels}"
         assert f"contract and {rule_marker(rule)}" in command, f"{name} runs {command}"
         assert rule_marker(rule) in registered, f"marker {rule_marker(rule)} is not registered in pytest.ini"
+    for name, s in scenarios.items():
+        if s["contract"]:
+            assert name == f"{s['lab']}-contract-{s['rule']}", f"{name} checks rule {s['rule']}: one rule, one name"
     extra = {n for n in tests if n.startswith("conformance.") and n[12:] not in rules} - {"conformance.mutants"}
     assert not extra, f"CTest tests of rules the harness does not list: {sorted(extra)}"
 

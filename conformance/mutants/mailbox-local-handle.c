@@ -1,6 +1,6 @@
 // Mutant: a mailbox is named in the region by a global id; here by a POSIX message queue descriptor, worker 0's alone
 // Replaces: reference/mailbox.c
-// Caught by: 05-contract-mailbox
+// Caught by: 05-contract-mailbox-global-id
 // The queue is real and works in the process that made it (and in its
 // forked children, which inherit the descriptor), so only a process started
 // on its own sees that the number names nothing in its table.

@@ -1,6 +1,6 @@
 // Mutant: one base per process: the first view's base is remembered and used for every view
 // Replaces: reference/offset.c
-// Caught by: 03-contract-offset-list
+// Caught by: 03-contract-offsets-across-views
 // Under `double` each worker follows the list through two views of the
 // region, one at a time with the other made inaccessible; resolving through
 // the second view with the first view's base lands in the inaccessible one.

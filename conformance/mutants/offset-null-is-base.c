@@ -1,6 +1,6 @@
 // Mutant: the NULL offset collides with a valid one: offset 0 resolves to the base
 // Replaces: reference/offset.c
-// Caught by: 03-contract-null
+// Caught by: 03-contract-null-encoding
 // That scenario turns NULL_OFF into a pointer and expects NULL, so that a
 // zero-filled region holds only NULL references; this copy forgot that 0 is
 // NULL and returns the view's base, the region header.

@@ -1,6 +1,6 @@
 // Mutant: map at a chosen address with MAP_FIXED, which replaces whatever was mapped there
 // Replaces: reference/region.c
-// Caught by: 02-contract-map-at
+// Caught by: 02-contract-map-at-address
 // That scenario maps a view at an address that is already in use and expects
 // EEXIST with the old mapping intact; MAP_FIXED silently unmaps what was
 // there and succeeds.

@@ -1,6 +1,6 @@
 // Mutant: a self-relative reference measured from the wrong address: the view's base, not the field
 // Replaces: reference/relptr.c
-// Caught by: 03-contract-relptr-list
+// Caught by: 03-contract-self-relative
 // That scenario links a list with rel_set and follows it with rel_get, which
 // adds the stored value to the field's own address as the contract says; a
 // distance measured from the base sends every hop past its node, to the

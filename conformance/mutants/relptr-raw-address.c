@@ -1,6 +1,6 @@
 // Mutant: a raw pointer stored in the region: rel_set stores the target's address, not a distance
 // Replaces: reference/relptr.c
-// Caught by: 03-contract-relptr-list
+// Caught by: 03-contract-self-relative
 // That scenario has worker 0 link a list with shmlab_rel fields and every
 // worker follow it through its own views; the address worker 0 stored is
 // where the target was in worker 0's view, which lies outside every other

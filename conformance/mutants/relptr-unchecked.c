@@ -1,6 +1,6 @@
 // Mutant: a self-relative value written by a peer is followed without a range check
 // Replaces: reference/relptr.c
-// Caught by: 03-contract-relptr-list
+// Caught by: 03-contract-self-relative
 // That scenario stores hostile values in a shmlab_rel field (distances that
 // leave the view, or overflow when added to the field's address) and expects
 // rel_get to refuse them with ERANGE; this copy returns the wild pointer.

@@ -1,6 +1,6 @@
 // Mutant: points at private memory: the table of named roots lives in the process, not in the region
 // Replaces: reference/root.c
-// Caught by: 03-contract-root
+// Caught by: 03-contract-named-root
 // That scenario publishes roots in worker 0 and looks them up in every other
 // worker, and worker 0 looks up the roots the others added; a table in each
 // process's own memory is seen by nobody else, so those lookups fail with

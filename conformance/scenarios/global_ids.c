@@ -3,7 +3,7 @@
  * Every scenario needs SHMLAB_FEATURE_GLOBAL_IDS: a library that does not
  * declare it is skipped, never passed.
  *
- * 05-contract-mailbox: worker 0 makes a mailbox in prepare; every worker
+ * 05-contract-mailbox-global-id: worker 0 makes a mailbox in prepare; every worker
  * sends one message through each of its views; worker 0 receives them all
  * in verify, one from each view of each worker, in any order. What the
  * region holds must name the queue in every process: a descriptor or handle
@@ -95,8 +95,8 @@ mailbox_verify(struct worker *w, const struct shmlab_view *v)
 	return REFUSES(w, EINVAL, im->mailbox_destroy(v, BOX), "mailbox_destroy(a destroyed mailbox)");
 }
 
-const struct scenario contract_mailbox = {
-	.name = "05-contract-mailbox",
+const struct scenario contract_mailbox_global_id = {
+	.name = "05-contract-mailbox-global-id",
 	.summary = "a mailbox named in the region takes messages from every process",
 	.handout = "labs/05-global-names/README.md#the-fix",
 	.rule = "mailbox-global-id",

@@ -8,12 +8,12 @@
  * pointer an offset gives is this view's base plus the offset: the base of
  * the view passed in, not one remembered from another.
  *
- * 03-contract-null: 0 encodes NULL both ways, so memory fresh from ftruncate
+ * 03-contract-null-encoding: 0 encodes NULL both ways, so memory fresh from ftruncate
  * (all zero bytes) holds only NULL references, offsets and self-relative
  * ones alike; offset 0 never resolves to the base, and a self-relative field
  * cannot name itself (EINVAL).
  *
- * 03-contract-offset-list: worker 0 builds a list in the region with the
+ * 03-contract-offsets-across-views: worker 0 builds a list in the region with the
  * allocator, linked by offsets, and publishes it under a root; every worker
  * follows it through each of its views, with every offset checked.
  */
@@ -283,8 +283,8 @@ const struct scenario contract_offset_bounds = {
 	.run = bounds,
 };
 
-const struct scenario contract_null = {
-	.name = "03-contract-null",
+const struct scenario contract_null_encoding = {
+	.name = "03-contract-null-encoding",
 	.summary = "0 encodes NULL both ways; zero-filled memory holds only NULL references",
 	.handout = "labs/03-offsets/README.md#offsets-from-the-base",
 	.rule = "null-encoding",
@@ -294,8 +294,8 @@ const struct scenario contract_null = {
 	.run = null_encoding,
 };
 
-const struct scenario contract_offset_list = {
-	.name = "03-contract-offset-list",
+const struct scenario contract_offsets_across_views = {
+	.name = "03-contract-offsets-across-views",
 	.summary = "a list of allocated nodes linked by offsets, read through every view",
 	.handout = "labs/03-offsets/README.md#offsets-from-the-base",
 	.rule = "offsets-across-views",

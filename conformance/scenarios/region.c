@@ -7,7 +7,7 @@
  * leave the views working; after unlink the name is gone (ENOENT); unmap
  * really unmaps. An anonymous (memfd) region has no name and maps the same.
  *
- * 02-contract-map-at: a view lands exactly where it is asked to, or the call
+ * 02-contract-map-at-address: a view lands exactly where it is asked to, or the call
  * fails: EEXIST where anything is mapped (even one page of the range, even
  * the region itself), and what was there is untouched (MAP_FIXED would have
  * replaced it); EINVAL for an address that is not page-aligned.
@@ -455,8 +455,8 @@ const struct scenario contract_region_lifecycle = {
 	.run = lifecycle,
 };
 
-const struct scenario contract_map_at = {
-	.name = "02-contract-map-at",
+const struct scenario contract_map_at_address = {
+	.name = "02-contract-map-at-address",
 	.summary = "a view lands where asked or fails: EEXIST over a mapping, EINVAL unaligned",
 	.handout = "labs/02-raw-pointers/README.md#exercise",
 	.rule = "map-at-address",

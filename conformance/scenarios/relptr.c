@@ -1,7 +1,7 @@
 /*
  * Self-relative references (relptr.h), as lab 03 teaches them.
  *
- * 03-contract-relptr-list: worker 0 links a list of allocated nodes with
+ * 03-contract-self-relative: worker 0 links a list of allocated nodes with
  * rel_set; every worker follows it with rel_get through each of its views.
  * What is stored is exactly the distance from the field to its target, so
  * the same bytes mean the same node in every view. A value a peer wrote is
@@ -185,8 +185,8 @@ read_and_probe(struct worker *w, const struct shmlab_view *v)
 	return 0;
 }
 
-const struct scenario contract_relptr_list = {
-	.name = "03-contract-relptr-list",
+const struct scenario contract_self_relative = {
+	.name = "03-contract-self-relative",
 	.summary = "a list linked by self-relative references, read through every view; hostile values refused",
 	.handout = "labs/03-offsets/README.md#self-relative-references",
 	.rule = "self-relative",

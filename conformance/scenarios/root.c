@@ -1,7 +1,7 @@
 /*
  * The region header and its named roots (root.h).
  *
- * 03-contract-root: a region that was never formatted is refused (EPROTO);
+ * 03-contract-named-root: a region that was never formatted is refused (EPROTO);
  * format writes a header that check accepts, and a view whose size is not
  * the header's is refused (EINVAL). A root set by one process is found by
  * every other, through every view; a name is taken once (EEXIST), an unknown
@@ -149,8 +149,8 @@ verify_roots(struct worker *w, const struct shmlab_view *v)
 	return 0;
 }
 
-const struct scenario contract_root = {
-	.name = "03-contract-root",
+const struct scenario contract_named_root = {
+	.name = "03-contract-named-root",
 	.summary = "format and check; named roots found by every process; EEXIST, ENOENT, ENAMETOOLONG, ERANGE",
 	.handout = "labs/01-values-and-structs/README.md#exercise",
 	.rule = "named-root",

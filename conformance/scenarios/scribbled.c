@@ -2,7 +2,7 @@
  * A scribbling peer (issue: reliability). A region shared with another
  * process is shared with whatever that process does wrong.
  *
- * 03-contract-scribbled: worker 0 builds a list of allocated nodes linked
+ * 03-contract-scribbled-region: worker 0 builds a list of allocated nodes linked
  * by offsets and self-relative fields, published under a root; then, while
  * the other workers read it, allocate and free, worker 0 writes random
  * 8-byte values (from the run's seed) at random places all over the region:
@@ -133,8 +133,8 @@ run(struct worker *w, const struct shmlab_view *v)
 	return w->index == 0 ? scribble(w, v) : use_anyway(w, v);
 }
 
-const struct scenario contract_scribbled = {
-	.name = "03-contract-scribbled",
+const struct scenario contract_scribbled_region = {
+	.name = "03-contract-scribbled-region",
 	.summary = "a peer writes random bytes over the region while the others use it: errors, never a crash",
 	.handout = "labs/03-offsets/README.md#an-offset-is-input",
 	.rule = "scribbled-region",

@@ -13,7 +13,7 @@
  *
  *   cmake --build build
  *   SHMLAB_IMPL=build/lib/libshmlab-learner.so ctest --test-dir build -L conformance -L named-root
- *   build/bin/shmlab-harness run 03-contract-root --procs 4 --strategy distinct \
+ *   build/bin/shmlab-harness run 03-contract-named-root --procs 4 --strategy distinct \
  *       --impl build/lib/libshmlab-learner.so
  *
  * The suite reaches the header through your region functions (lab 02), so

@@ -11,7 +11,7 @@
  *
  *   cmake --build build
  *   SHMLAB_IMPL=build/lib/libshmlab-learner.so ctest --test-dir build -L conformance -L lab02
- *   build/bin/shmlab-harness run 02-contract-map-at --procs 4 --strategy distinct \
+ *   build/bin/shmlab-harness run 02-contract-map-at-address --procs 4 --strategy distinct \
  *       --impl build/lib/libshmlab-learner.so
  *
  * Every contract test needs shmlab_region_open() and shmlab_region_map():
