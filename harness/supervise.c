@@ -102,53 +102,51 @@ reap(struct run *r)
 static void
 heard(struct run *r, struct worker_record *w, const char *msg)
 {
-	unsigned long b0 = 0, b1 = 0, p0 = 0, p1 = 0, addr;
-	long pid;
-	int abi, sig, n;
-	unsigned code;
+	struct wire_msg m;
 
 	w->heard = 1;
-	if (sscanf(msg, "mapped %ld %d %lx %lx", &pid, &abi, &b0, &b1) >= 3) {
+	wire_parse(msg, WIRE_FROM_WORKER, &m);  // else m.word is WIRE_WORDS, for the last branch
+	if (m.word == WIRE_MAPPED) {
 		if (!windows_reader(r, (int)(w - r->w)))        // whose pid is Windows', not the kernel's
-			w->pid = (pid_t)pid;
-		w->abi = abi;
-		w->base[0] = b0;
-		w->base[1] = b1;
-		w->nviews = b1 ? 2 : 1;
+			w->pid = (pid_t)m.num[0];
+		w->abi = (int)m.num[1];
+		w->base[0] = m.num[2];
+		w->base[1] = m.nums > 3 ? m.num[3] : 0;
+		w->nviews = m.nums - 2;
 		w->mapped = 1;
 		for (int k = 0; k < nstray; k++)
 			if (stray_pid[k] == w->pid)
 				note_exit(w, stray_status[k]);
-	} else if ((n = sscanf(msg, "ok %lx %lx %lx %lx", &b0, &b1, &p0, &p1)) >= 2) {
-		w->heap[0] = b0;
-		w->heap[1] = b1;
-		w->program[0] = n == 4 ? p0 : 0;
-		w->program[1] = n == 4 ? p1 : 0;
+	} else if (m.word == WIRE_OK) {
+		w->heap[0] = m.num[0];
+		w->heap[1] = m.num[1];
+		w->program[0] = m.num[2];
+		w->program[1] = m.num[3];
 		w->prepared = 1;
-	} else if (strcmp(msg, "pass") == 0) {
+	} else if (m.word == WIRE_PASS) {
 		w->finished = 1;
 		w->outcome = PASS;
-	} else if (strcmp(msg, "verified") == 0) {
+	} else if (m.word == WIRE_VERIFIED) {
 		w->verified = 1;
-	} else if (sscanf(msg, "signal 0x%x %lx", &code, &addr) == 2) {
+	} else if (m.word == WIRE_EXCEPTION) {
 		// Lab 01's Windows reader: an exception code, not a signal.
 		w->finished = 1;
 		w->outcome = FAIL;
-		snprintf(w->message, sizeof w->message, "Windows exception %#x at %#lx", code, addr);
-	} else if (sscanf(msg, "signal %d %lx%n", &sig, &addr, &n) == 2) {
-		w->signo = sig;
-		w->fault = addr;
+		snprintf(w->message, sizeof w->message, "Windows exception %#llx at %#llx", m.num[0], m.num[1]);
+	} else if (m.word == WIRE_SIGNAL) {
+		w->signo = (int)m.num[0];
+		w->fault = m.num[1];
 		w->has_fault = 1;
-	} else if (strncmp(msg, "nostart ", 8) == 0) {
+	} else if (m.word == WIRE_NOSTART) {
 		w->finished = 1;
 		w->outcome = FAIL;
-		snprintf(w->message, sizeof w->message, "%.300s", msg + 8);
+		snprintf(w->message, sizeof w->message, "%.300s", m.text);
 		r->harness_fault = 1;
 		problem(r, "a worker could not be started");
-	} else if (strncmp(msg, "fail ", 5) == 0 || strncmp(msg, "error ", 6) == 0) {
+	} else if (m.word == WIRE_FAIL || m.word == WIRE_ERROR) {
 		w->finished = 1;
 		w->outcome = FAIL;
-		snprintf(w->message, sizeof w->message, "%s", strchr(msg, ' ') + 1);
+		snprintf(w->message, sizeof w->message, "%s", m.text);
 	} else {
 		problem(r, "a worker sent a message the harness does not know");
 	}
@@ -290,6 +288,8 @@ start(struct run *r, int i, int *ends, int nends)
 
 	pid = fork();
 	if (pid == 0) {
+		char why[CHAN_MSG_MAX];
+
 		setpgid(0, r->pgid);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		place_fds(fds, nfds);
@@ -303,11 +303,13 @@ start(struct run *r, int i, int *ends, int nends)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if ((r->sc->flags & OTHER_BUILD) && personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0) {
-			dprintf(3, "nostart cannot turn address randomization off: personality: %s", strerror(errno));
+			snprintf(why, sizeof why, "cannot turn address randomization off: personality: %s", strerror(errno));
+			chan_tell(3, &(struct wire_msg){ .word = WIRE_NOSTART, .text = why });
 			_exit(127);
 		}
 		execv(exe, argv);
-		dprintf(windows ? 1 : 3, "nostart cannot start %s: %s", exe, strerror(errno));
+		snprintf(why, sizeof why, "cannot start %s: %s", exe, strerror(errno));
+		chan_tell(windows ? 1 : 3, &(struct wire_msg){ .word = WIRE_NOSTART, .text = why });
 		_exit(127);
 	}
 	if (pid < 0) {
@@ -348,11 +350,11 @@ start_all(struct run *r)
 
 // Sends word to every worker still waiting for one; `quit` goes to all.
 static void
-tell_all(struct run *r, const char *word)
+tell_all(struct run *r, enum wire_word word)
 {
 	for (int i = 0; i < r->procs; i++)
-		if (r->w[i].chan >= 0 && (r->w[i].outcome == PENDING || strcmp(word, "quit") == 0))
-			chan_send(r->w[i].chan, "%s", word);
+		if (r->w[i].chan >= 0 && (r->w[i].outcome == PENDING || word == WIRE_QUIT))
+			chan_tell(r->w[i].chan, &(struct wire_msg){ .word = word });
 }
 
 // The bases must be what the plan asked for, and as different (or as equal)
@@ -488,7 +490,7 @@ drive(struct run *r)
 		return "timed out while mapping";
 	if (!r->w[0].mapped)
 		return "not run: worker 0 could not map the region";
-	chan_send(r->w[0].chan, "prepare");
+	chan_tell(r->w[0].chan, &(struct wire_msg){ .word = WIRE_PREPARE });
 	if (pump(r, 0, 1, PREPARED) < 0)
 		return "not run: worker 0 did not finish preparing";
 	if (!r->w[0].prepared)
@@ -500,11 +502,11 @@ drive(struct run *r)
 	check_bases(r);
 	if (r->problem[0])
 		return "not run: the bases were wrong";
-	tell_all(r, "run");
+	tell_all(r, WIRE_RUN);
 	if (pump(r, 0, r->procs, FINISHED) < 0)
 		return NULL;                    // a worker still running at the deadline is HUNG
 	if (r->sc->verify && r->w[0].outcome == PASS) {
-		chan_send(r->w[0].chan, "verify");
+		chan_tell(r->w[0].chan, &(struct wire_msg){ .word = WIRE_VERIFY });
 		pump(r, 0, 1, VERIFIED);
 	}
 	return NULL;
@@ -576,7 +578,7 @@ supervise(struct run *r)
 		r->region_fd = -1;
 	}
 	not_run = drive(r);
-	tell_all(r, "quit");
+	tell_all(r, WIRE_QUIT);
 	if (!REGION_IS_MEMFD(r->sc))
 		shm_unlink(r->region);
 	finish(r);

@@ -1,5 +1,4 @@
-// Messages between the Win32 harness and a worker (see channel_win32.h).
-#include <stdarg.h>
+// The channel on Windows: a named pipe (channel_win32.h).
 #include <stdio.h>
 
 #include "channel_win32.h"
@@ -54,29 +53,20 @@ finish(HANDLE h, OVERLAPPED *ov, BOOL started, int timeout_ms)
 }
 
 int
-chan_send(HANDLE h, const char *fmt, ...)
+chan_write(chan_t h, const char *msg, size_t n)
 {
-	char msg[CHAN_MSG_MAX];
 	OVERLAPPED ov = { 0 };
-	va_list ap;
-	int n, sent;
+	int sent;
 
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n >= sizeof msg)
-		n = sizeof msg - 1;     // a long message is cut, never split
 	if ((ov.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL)
 		return -1;
 	sent = finish(h, &ov, WriteFile(h, msg, (DWORD)n, NULL, &ov), 5000);
 	CloseHandle(ov.hEvent);
-	return sent == n ? 0 : -1;
+	return sent == (int)n ? 0 : -1;
 }
 
 int
-chan_recv(HANDLE h, char *buf, size_t len, int timeout_ms)
+chan_recv(chan_t h, char *buf, size_t len, int timeout_ms)
 {
 	OVERLAPPED ov = { 0 };
 	int n;

@@ -109,32 +109,31 @@ start_read(struct run *r, int i)
 static void
 heard(struct run *r, struct worker_record *w, const char *msg)
 {
-	unsigned long long b0 = 0, b1 = 0, addr;
-	unsigned long pid, code;
-	int abi;
+	struct wire_msg m;
 
-	if (sscanf(msg, "mapped %lu %d %llx %llx", &pid, &abi, &b0, &b1) >= 3) {
-		w->pid = (pid_t)pid;
-		w->abi = abi;
-		w->base[0] = (uintptr_t)b0;
-		w->base[1] = (uintptr_t)b1;
-		w->nviews = b1 ? 2 : 1;
+	wire_parse(msg, WIRE_FROM_WORKER, &m);  // else m.word is WIRE_WORDS, for the last branch
+	if (m.word == WIRE_MAPPED) {
+		w->pid = (pid_t)m.num[0];
+		w->abi = (int)m.num[1];
+		w->base[0] = (uintptr_t)m.num[2];
+		w->base[1] = m.nums > 3 ? (uintptr_t)m.num[3] : 0;
+		w->nviews = m.nums - 2;
 		w->mapped = 1;
-	} else if (strncmp(msg, "ok ", 3) == 0) {
+	} else if (m.word == WIRE_OK) {
 		w->prepared = 1;
-	} else if (strcmp(msg, "pass") == 0) {
+	} else if (m.word == WIRE_PASS) {
 		w->finished = 1;
 		w->outcome = PASS;
-	} else if (strcmp(msg, "verified") == 0) {
+	} else if (m.word == WIRE_VERIFIED) {
 		w->verified = 1;
-	} else if (sscanf(msg, "signal %lx %llx", &code, &addr) == 2) {
-		w->signo = (int)code;
-		w->fault = (uintptr_t)addr;
+	} else if (m.word == WIRE_EXCEPTION) {
+		w->signo = (int)m.num[0];
+		w->fault = (uintptr_t)m.num[1];
 		w->has_fault = 1;
-	} else if (strncmp(msg, "fail ", 5) == 0 || strncmp(msg, "error ", 6) == 0) {
+	} else if (m.word == WIRE_FAIL || m.word == WIRE_ERROR) {
 		w->finished = 1;
 		w->outcome = FAIL;
-		snprintf(w->message, sizeof w->message, "%s", strchr(msg, ' ') + 1);
+		snprintf(w->message, sizeof w->message, "%s", m.text);
 	} else {
 		problem(r, "a worker sent a message the harness does not know");
 	}
@@ -326,11 +325,11 @@ make_job(void)
 
 // Sends word to every worker still waiting for one; `quit` goes to all.
 static void
-tell_all(struct run *r, const char *word)
+tell_all(struct run *r, enum wire_word word)
 {
 	for (int i = 0; i < r->procs; i++)
-		if (r->w[i].chan >= 0 && (r->w[i].outcome == PENDING || strcmp(word, "quit") == 0))
-			chan_send(sys[i].chan, "%s", word);
+		if (r->w[i].chan >= 0 && (r->w[i].outcome == PENDING || word == WIRE_QUIT))
+			chan_tell(sys[i].chan, &(struct wire_msg){ .word = word });
 }
 
 // The bases must be what the plan asked for, and as different (or as equal)
@@ -452,16 +451,16 @@ drive(struct run *r, struct shmlab_region *region)
 	check_bases(r);
 	if (r->problem[0])
 		return "not run: the bases were wrong";
-	chan_send(sys[0].chan, "prepare");
+	chan_tell(sys[0].chan, &(struct wire_msg){ .word = WIRE_PREPARE });
 	if (pump(r, 0, 1, PREPARED) < 0)
 		return "not run: worker 0 did not finish preparing";
 	if (!r->w[0].prepared)
 		return "not run: worker 0 failed while preparing";
-	tell_all(r, "run");
+	tell_all(r, WIRE_RUN);
 	if (pump(r, 0, r->procs, FINISHED) < 0)
 		return NULL;                    // a worker still running at the deadline is HUNG
 	if (r->sc->verify && r->w[0].outcome == PASS) {
-		chan_send(sys[0].chan, "verify");
+		chan_tell(sys[0].chan, &(struct wire_msg){ .word = WIRE_VERIFY });
 		pump(r, 0, 1, VERIFIED);
 	}
 	return NULL;
@@ -503,7 +502,7 @@ supervise(struct run *r)
 	not_run = drive(r, &region);
 	if (region.fd != -1)
 		shmlab_region_close(&region);
-	tell_all(r, "quit");
+	tell_all(r, WIRE_QUIT);
 	finish(r);
 	check_leftovers(r);
 	judge(r, not_run);
