@@ -132,7 +132,7 @@ def test_selftest_hang(harness, scenarios, strategy):
     """Workers that never answer are killed at the deadline and reported
     HUNG, and not one of their processes survives the run. The run must end
     at its deadline, not before, and well before the workers' own backstop
-    (alarm() at the timeout's whole seconds + 5 s, harness/worker.c): a
+    (alarm() at the timeout's whole seconds + 5 s, harness/worker_posix.c): a
     harness that forgot to kill them would only return when that fires."""
     timeout_ms = 1500
     run = harness.run("00-selftest-hang", strategy, procs=4, timeout_ms=timeout_ms)
