@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <unistd.h>
 
 #include "impl.h"
+#include "json.h"
 #include "kill_test.h"
 #include "other_abi.h"
 #include "report.h"
@@ -53,61 +53,11 @@ static const char usage[] =
     "       shmlab-harness kill-test [--kills N] [--seed K] [--lock none|plain|robust]\n"
     "                      [--no-recovery] [--timeout-ms T] [--json FILE]\n";
 
-static json_object *
-strategies_in(unsigned mask)
-{
-	json_object *a = json_object_new_array();
-
-	for (int s = 0; s < NSTRATEGIES; s++)
-		if (mask & ONLY(s))
-			json_object_array_add(a, json_object_new_string(strategy_name((enum strategy)s)));
-	return a;
-}
-
-static json_object *
-features_in(unsigned mask)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < NFEATURES; i++)
-		if (mask & feature_names[i].bit)
-			json_object_array_add(a, json_object_new_string(feature_names[i].name));
-	return a;
-}
-
 static void
 list_plain(void)
 {
 	for (const struct scenario *const *p = scenarios; *p; p++)
 		printf("%s\n", (*p)->name);
-}
-
-static void
-list_json(void)
-{
-	json_object *all = json_object_new_array();
-
-	for (const struct scenario *const *p = scenarios; *p; p++) {
-		const struct scenario *sc = *p;
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(sc->name));
-		json_object_object_add(o, "lab", json_object_new_string_len(sc->name, 2));
-		json_object_object_add(o, "summary", json_object_new_string(sc->summary));
-		json_object_object_add(o, "handout", sc->handout ? json_object_new_string(sc->handout) : NULL);
-		json_object_object_add(o, "broken", json_object_new_boolean(strstr(sc->name, "broken") != NULL));
-		json_object_object_add(o, "mixed_abi", json_object_new_boolean(sc->flags & MIXED_ABI));
-		json_object_object_add(o, "selftest", json_object_new_boolean(sc->flags & SELFTEST));
-		json_object_object_add(o, "contract", json_object_new_boolean(sc->flags & CONTRACT));
-		json_object_object_add(o, "memfd_region", json_object_new_boolean(REGION_IS_MEMFD(sc)));
-		json_object_object_add(o, "sealed_region", json_object_new_boolean(sc->flags & SEALED_REGION));
-		json_object_object_add(o, "rule", sc->rule ? json_object_new_string(sc->rule) : NULL);
-		json_object_object_add(o, "features", features_in(sc->features));
-		json_object_object_add(o, "passes_under", strategies_in(sc->passes_under));
-		json_object_object_add(o, "caught_under", strategies_in(sc->caught_under));
-		json_object_array_add(all, o);
-	}
-	printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY));
-	json_object_put(all);
 }
 
 // True if a program exec'd by this one gets a random load address: the
@@ -157,31 +107,8 @@ find_workers(struct run *r)
 static int
 skip(const struct run *r, const struct outputs *o, const char *why)
 {
-	char replay[600];
-
-	replay_line(replay, sizeof replay, r, progname);
-	if (o->json) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "scenario", json_object_new_string(r->sc->name));
-		json_object_object_add(j, "strategy", json_object_new_string(strategy_name(r->strategy)));
-		json_object_object_add(j, "seed", json_object_new_uint64(r->seed));
-		json_object_object_add(j, "procs", json_object_new_int(r->procs));
-		json_object_object_add(j, "timeout_ms", json_object_new_int(r->timeout_ms));
-		json_object_object_add(j, "region", NULL);
-		json_object_object_add(j, "expected", json_object_new_string(expectation(r)));
-		json_object_object_add(j, "verdict", json_object_new_string("skipped"));
-		json_object_object_add(j, "handout", r->sc->handout ? json_object_new_string(r->sc->handout) : NULL);
-		json_object_object_add(j, "rule", r->sc->rule ? json_object_new_string(r->sc->rule) : NULL);
-		json_object_object_add(j, "impl", r->sc->flags & CONTRACT ? json_object_new_string(r->impl) : NULL);
-		json_object_object_add(j, "contract_version", r->sc->flags & CONTRACT
-		    ? json_object_new_int(r->impl_version) : NULL);
-		json_object_object_add(j, "replay", json_object_new_string(replay));
-		json_object_object_add(j, "result", json_object_new_string("SKIP"));
-		json_object_object_add(j, "problem", json_object_new_string(why));
-		json_object_object_add(j, "workers", json_object_new_array());
-		json_object_to_file_ext(o->json, j, JSON_C_TO_STRING_PRETTY);
-		json_object_put(j);
-	}
+	if (o->json && report_json(o->json, r, progname, why) < 0)
+		fprintf(stderr, "shmlab-harness: cannot write %s\n", o->json);
 	printf("%s  strategy %s: SKIP: %s\n", r->sc->name, strategy_name(r->strategy), why);
 	return EXIT_SKIP;
 }
@@ -242,7 +169,7 @@ run(int argc, char **argv)
 	}
 	if (!o.quiet)
 		report_text(stdout, &r, progname);
-	if (o.json && report_json(o.json, &r, progname) < 0)
+	if (o.json && report_json(o.json, &r, progname, NULL) < 0)
 		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.json);
 	if (o.svg && report_svg(o.svg, &r) < 0)
 		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.svg);
@@ -263,23 +190,25 @@ static int
 describe_impl(const char *path)
 {
 	static struct run r;
-	json_object *o = json_object_new_object();
 	struct impl im;
+	struct json j;
 	char why[400];
 	int rc = 0;
 
 	r.impl = path;
 	find_workers(&r);
-	json_object_object_add(o, "path", json_object_new_string(r.impl));
+	json_begin(&j, stdout, 0);
+	json_open_object(&j);
+	json_key(&j, "path"), json_string(&j, r.impl);
 	if (impl_load(&im, r.impl, why, sizeof why) < 0) {
-		json_object_object_add(o, "error", json_object_new_string(why));
+		json_key(&j, "error"), json_string(&j, why);
 		rc = EXIT_USAGE;
 	} else {
-		json_object_object_add(o, "version", json_object_new_int(im.version));
-		json_object_object_add(o, "features", features_in(im.features));
+		json_key(&j, "version"), json_int(&j, im.version);
+		json_key(&j, "features"), json_features(&j, im.features);
 	}
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	json_close_object(&j);
+	json_end(&j);
 	return rc;
 }
 
@@ -333,7 +262,7 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return list_plain(), 0;
 	if (argc == 3 && strcmp(argv[1], "list") == 0 && strcmp(argv[2], "--json") == 0)
-		return list_json(), 0;
+		return report_list_json(stdout), 0;
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "kill-test") == 0)

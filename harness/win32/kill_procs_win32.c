@@ -32,7 +32,7 @@ const struct kill_lock kill_locks[] = {
 	{ NULL, NULL, NULL },
 };
 
-const char kill_death[] = "TerminateProcess";
+const char kill_death[] = "TerminateProcess", kill_platform[] = "win32";
 
 static struct {
 	HANDLE process, chan;   // NULL when not started

@@ -28,7 +28,7 @@
 
 #include "impl.h"
 #include "kill_test.h"
-#include "report_win32.h"
+#include "report.h"
 #include "supervise_win32.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIP = 77 };
@@ -109,7 +109,7 @@ no_32bit_reader(const struct run *r)
 static int
 skip(const struct run *r, const struct outputs *o, const char *why)
 {
-	if (o->json && report_json_win32(o->json, r, progname, why) < 0)
+	if (o->json && report_json(o->json, r, progname, why) < 0)
 		fprintf(stderr, "shmlab-harness: cannot write %s\n", o->json);
 	printf("%s  strategy %s: SKIP: %s\n", r->sc->name, strategy_name(r->strategy), why);
 	return EXIT_SKIP;
@@ -182,8 +182,8 @@ run(int argc, char **argv)
 	fflush(stdout);
 	supervise(&r);
 	if (!o.quiet)
-		report_text_win32(stdout, &r, progname);
-	if (o.json && report_json_win32(o.json, &r, progname, NULL) < 0)
+		report_text(stdout, &r, progname);
+	if (o.json && report_json(o.json, &r, progname, NULL) < 0)
 		fprintf(stderr, "shmlab-harness: cannot write %s\n", o.json);
 	if (r.result == RESULT_ERROR)
 		fprintf(stderr, "shmlab-harness: %s\n", r.problem);
@@ -225,7 +225,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "list") == 0 && strcmp(argv[2], "--json") == 0)
-		return list_json_win32(stdout), 0;
+		return report_list_json(stdout), 0;
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "kill-test") == 0)

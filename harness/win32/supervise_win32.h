@@ -19,6 +19,11 @@ BOOL create_process(const char *exe, char *cmd, STARTUPINFOA *si, PROCESS_INFORM
 // CommandLineToArgvW and the C runtime read it.
 void append_arg(char *cmd, size_t len, const char *arg);
 
+// path as a shell on the machine that runs Wine takes it: under Wine a path
+// on the Z: drive (the root) becomes the Unix path, written into buf;
+// otherwise path itself.
+const char *shell_path(const char *path, char *buf, size_t len);
+
 // A job object that ends its processes when its last handle is closed
 // (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE), or NULL.
 HANDLE make_job(void);
