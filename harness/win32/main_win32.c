@@ -29,7 +29,7 @@
 #include "impl.h"
 #include "kill_test.h"
 #include "report.h"
-#include "supervise_win32.h"
+#include "process_win32.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIP = 77 };
 #define VIEW_ALIGN 65536u       // Windows' allocation granularity

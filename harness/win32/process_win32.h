@@ -1,6 +1,7 @@
-// What the Win32 supervisor offers beyond ../run.h.
-#ifndef SHMLAB_SUPERVISE_WIN32_H
-#define SHMLAB_SUPERVISE_WIN32_H
+// Starting processes on Windows, for the run (win32.c), the kill test
+// (kill_procs_win32.c) and main_win32.c's question to lab 01's reader.
+#ifndef SHMLAB_PROCESS_WIN32_H
+#define SHMLAB_PROCESS_WIN32_H
 
 #include <stddef.h>
 #include <windows.h>
