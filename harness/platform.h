@@ -55,6 +55,11 @@ int platform_died_of_fault(int status, int *cause);
 // 1 if status says the process exited of its own accord with status 0.
 int platform_exited_cleanly(int status);
 
+// The path of the file name in this program's directory (the workers and
+// the reference live beside it), into buf; name "" gives the directory with
+// its separator at the end. Returns buf.
+char *platform_beside(char *buf, size_t len, const char *name);
+
 // What kills a hung worker, for its message: "its process group".
 extern const char platform_killer[];
 

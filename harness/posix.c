@@ -42,6 +42,18 @@ static pid_t pgid;                      // the run's process group: worker 0's p
 static int fds_before;                  // descriptors open before the run
 static struct sysv_snapshot sysv = { .lock = -1 };
 
+char *
+platform_beside(char *buf, size_t len, const char *name)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	buf[n > 0 ? n : 0] = '\0';
+	slash = strrchr(buf, '/');
+	snprintf(slash ? slash + 1 : buf, len - (size_t)(slash ? slash + 1 - buf : 0), "%s", name);
+	return buf;
+}
+
 long long
 platform_clock_ms(void)
 {

@@ -40,6 +40,18 @@ static struct proc sys[MAX_PROCS];
 static HANDLE job;
 static struct shmlab_region region = { .fd = -1 };
 
+char *
+platform_beside(char *buf, size_t len, const char *name)
+{
+	DWORD n = GetModuleFileNameA(NULL, buf, (DWORD)len);
+	char *slash;
+
+	buf[n < len ? n : 0] = '\0';
+	slash = strrchr(buf, '\\');
+	snprintf(slash ? slash + 1 : buf, len - (size_t)(slash ? slash + 1 - buf : 0), "%s", name);
+	return buf;
+}
+
 long long
 platform_clock_ms(void)
 {
