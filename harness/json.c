@@ -13,6 +13,7 @@
  * the report never meets a decoding error.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -236,6 +237,23 @@ json_uint(struct json *j, unsigned long long v)
 {
 	begin_value(j);
 	fprintf(j->out, "%llu", v);
+}
+
+void
+json_double(struct json *j, double v)
+{
+	char buf[32];
+
+	if (v != v || v - v != 0) {     // NaN, or an infinity: inf - inf is NaN
+		json_null(j);
+		return;
+	}
+	begin_value(j);
+	for (int digits = 15; digits <= 17; digits++)   // the fewest that read back as v
+		if (snprintf(buf, sizeof buf, "%.*g", digits, v), strtod(buf, NULL) == v)
+			break;
+	// Stays a number with a fraction when read back, as 2.0, not 2.
+	fprintf(j->out, strpbrk(buf, ".e") ? "%s" : "%s.0", buf);
 }
 
 void

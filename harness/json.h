@@ -56,6 +56,9 @@ void json_stringf(struct json *j, const char *fmt, ...)
     ;
 void json_int(struct json *j, long long v);
 void json_uint(struct json *j, unsigned long long v);
+// A number with a fraction (2.0, never 2), as precise as a double holds;
+// NaN and the infinities, which JSON has no words for, as null.
+void json_double(struct json *j, double v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 
