@@ -1,9 +1,9 @@
 /*
- * The `run` command's steps that are the same on both systems, for the two
- * front ends (main.c, win32/main_win32.c): the library under test checked
- * before any worker starts, a skip reported as such, and a run supervised,
- * reported and turned into an exit status. What differs, where the programs
- * are and what this machine cannot run, stays in the front ends.
+ * The `run` command's steps that need no system (main.c runs them in
+ * order): the library under test checked before any worker starts, a skip
+ * reported as such, and a supervised run reported and turned into an exit
+ * status. What differs, where the programs are and what this machine cannot
+ * run, is the front halves' (front.h).
  */
 #include <stdio.h>
 

@@ -1,4 +1,4 @@
-// The `run` command's portable steps (run_command.c), for both front ends.
+// The `run` command's steps that need no system (run_command.c).
 #ifndef SHMLAB_RUN_COMMAND_H
 #define SHMLAB_RUN_COMMAND_H
 

@@ -1,5 +1,5 @@
 // Starting processes on Windows, for the run (win32.c), the kill test
-// (kill_procs_win32.c) and main_win32.c's question to lab 01's reader.
+// (kill_procs_win32.c) and front_win32.c's question to lab 01's reader.
 #ifndef SHMLAB_PROCESS_WIN32_H
 #define SHMLAB_PROCESS_WIN32_H
 
