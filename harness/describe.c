@@ -1,9 +1,8 @@
 /*
- * What a run's facts mean, in words both reports use (the POSIX reports in
- * report.c, the Win32 ones in win32/report_win32.c): the names of
- * strategies, outcomes and results, what the lesson predicts, where a fault
- * address lies and the command that replays a run; the colours of a
- * verdict; and the command-line words both harnesses parse. Portable C: no
+ * What a run's facts mean, in words the reports of both harnesses use
+ * (report.c): the names of strategies, outcomes and results, what the lesson
+ * predicts, where a fault address lies and the command that replays a run;
+ * the colours of a verdict; and the command-line words both harnesses parse. Portable C: no
  * system headers beyond the standard library.
  */
 #include <inttypes.h>

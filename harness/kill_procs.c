@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +30,7 @@ const struct kill_lock kill_locks[] = {
 	{ NULL, NULL, NULL },
 };
 
-const char kill_death[] = "SIGKILL";
+const char kill_death[] = "SIGKILL", kill_platform[] = "posix";
 
 static struct {
 	pid_t pid;
@@ -181,37 +180,4 @@ procs_teardown(struct kill_test *t)
 		failed(t, "leftover: a child process was not reaped");
 	if (count_open_fds() != fds_before)
 		failed(t, "leftover: the harness holds more descriptors than before the test");
-}
-
-int
-kill_report_json(const struct kill_test *t, const char *path, const char *replay)
-{
-	json_object *o = json_object_new_object(), *sites = json_object_new_object(), *ops = json_object_new_array();
-	int rc;
-
-	for (int k = 0; k < KILL_SITES; k++)
-		json_object_object_add(sites, kill_sites[k].name, json_object_new_int(t->died_at[k]));
-	for (int i = 0; i < SURVIVORS; i++)
-		json_object_array_add(ops, json_object_new_int64(t->survivor_ops[i]));
-	json_object_object_add(o, "test", json_object_new_string("kill"));
-	json_object_object_add(o, "platform", json_object_new_string("posix"));
-	json_object_object_add(o, "result", json_object_new_string(t->problem[0] ? "FAIL" : "PASS"));
-	json_object_object_add(o, "seed", json_object_new_uint64(t->o->seed));
-	json_object_object_add(o, "lock", json_object_new_string(t->o->lock->name));
-	json_object_object_add(o, "recovery", json_object_new_boolean(t->o->recover));
-	json_object_object_add(o, "kills_wanted", json_object_new_int(t->o->kills));
-	json_object_object_add(o, "kills", json_object_new_int(t->kills));
-	json_object_object_add(o, "survived", json_object_new_int(t->survived));
-	json_object_object_add(o, "died_at", sites);
-	json_object_object_add(o, "reclaimed_blocks", json_object_new_uint64(t->reclaimed_blocks));
-	json_object_object_add(o, "reclaimed_pages", json_object_new_uint64(t->reclaimed_pages));
-	json_object_object_add(o, "held_by_the_dead", json_object_new_int(t->leaked));
-	json_object_object_add(o, "owner_died", json_object_new_int(t->owner_died));
-	json_object_object_add(o, "survivor_steps", ops);
-	if (t->problem[0])
-		json_object_object_add(o, "problem", json_object_new_string(t->problem));
-	json_object_object_add(o, "replay", json_object_new_string(replay));
-	rc = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY);
-	json_object_put(o);
-	return rc < 0 ? -1 : 0;
 }

@@ -5,7 +5,7 @@
  * win32/kill_procs_win32.c with CreateProcess, a job object and
  * TerminateProcess), does what needs processes: the region and its name, the
  * heap's lock where it is a kernel object, starting, hearing and ending the
- * workers, the JSON report, and the leftover check.
+ * workers, and the leftover check.
  *
  * Processes are numbered: 0 and 1 are the survivors, VICTIM is the one other
  * worker alive at a time (prepare, each victim, last).
@@ -46,8 +46,9 @@ int failed(struct kill_test *t, const char *fmt, ...) __attribute__((format(prin
 // (then it was killed).
 enum ending { ENDED_CLEAN, ENDED_AT_KILL_POINT, ENDED_OTHERWISE, NOT_ENDED };
 
-// How a victim dies on this system, for the report: "SIGKILL".
-extern const char kill_death[];
+// How a victim dies on this system, for the report: "SIGKILL"; and the
+// system's name in the JSON report: "posix" or "win32".
+extern const char kill_death[], kill_platform[];
 
 // Chooses the addresses, creates the region of size bytes under a fresh
 // name in t->region, and the heap's lock where the system has one. Returns
@@ -73,8 +74,5 @@ enum ending proc_end(struct kill_test *t, int p, int now, unsigned *status);
 // region's name, the lock's, a process, a descriptor or handle. Problems go
 // to failed().
 void procs_teardown(struct kill_test *t);
-
-// Writes the JSON report to path; returns 0, or -1.
-int kill_report_json(const struct kill_test *t, const char *path, const char *replay);
 
 #endif

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "kill_procs.h"
 #include "report.h"
 #include "shmlab/alloc.h"
@@ -306,6 +307,46 @@ kill_report_text(const struct kill_test *t, const char *replay)
 	else
 		printf("%sPASS%s: no block lost or handed out twice, no survivor stuck (%d of %d kills)\n",
 		    report_paint("PASS"), report_paint("off"), t->kills, t->o->kills);
+}
+
+// The JSON report, with the same fields on every system but "platform".
+// Returns 0, or -1 if path cannot be written.
+static int
+kill_report_json(const struct kill_test *t, const char *path, const char *replay)
+{
+	FILE *f = fopen(path, "w");
+	struct json j;
+
+	if (f == NULL)
+		return -1;
+	json_begin(&j, f, 1);
+	json_open_object(&j);
+	json_key(&j, "test"), json_string(&j, "kill");
+	json_key(&j, "platform"), json_string(&j, kill_platform);
+	json_key(&j, "result"), json_string(&j, t->problem[0] ? "FAIL" : "PASS");
+	json_key(&j, "seed"), json_uint(&j, t->o->seed);
+	json_key(&j, "lock"), json_string(&j, t->o->lock->name);
+	json_key(&j, "recovery"), json_bool(&j, t->o->recover);
+	json_key(&j, "kills_wanted"), json_int(&j, t->o->kills);
+	json_key(&j, "kills"), json_int(&j, t->kills);
+	json_key(&j, "survived"), json_int(&j, t->survived);
+	json_key(&j, "died_at"), json_open_object(&j);
+	for (int k = 0; k < KILL_SITES; k++)
+		json_key(&j, kill_sites[k].name), json_int(&j, t->died_at[k]);
+	json_close_object(&j);
+	json_key(&j, "reclaimed_blocks"), json_uint(&j, t->reclaimed_blocks);
+	json_key(&j, "reclaimed_pages"), json_uint(&j, t->reclaimed_pages);
+	json_key(&j, "held_by_the_dead"), json_int(&j, t->leaked);
+	json_key(&j, "owner_died"), json_int(&j, t->owner_died);
+	json_key(&j, "survivor_steps"), json_open_array(&j);
+	for (int i = 0; i < SURVIVORS; i++)
+		json_int(&j, t->survivor_ops[i]);
+	json_close_array(&j);
+	if (t->problem[0])
+		json_key(&j, "problem"), json_string(&j, t->problem);
+	json_key(&j, "replay"), json_string(&j, replay);
+	json_close_object(&j);
+	return json_end(&j) | fclose(f) ? -1 : 0;
 }
 
 int

@@ -1,4 +1,5 @@
-// What a run prints: a page for people, JSON for programs, SVG for slides.
+// What a run prints: a page for people, JSON for programs, SVG for slides;
+// the same code on both systems (report.c), in the words of each.
 #ifndef SHMLAB_REPORT_H
 #define SHMLAB_REPORT_H
 
@@ -30,7 +31,30 @@ const char *verdict_name(enum verdict v);
 void replay_line(char *buf, size_t len, const struct run *r, const char *argv0);
 
 void report_text(FILE *out, const struct run *r, const char *argv0);
-int report_json(const char *path, const struct run *r, const char *argv0);
+// The JSON report of run r, or, when why is not NULL, of r skipped for
+// that reason, to path. Returns 0, or -1 if path cannot be written.
+int report_json(const char *path, const struct run *r, const char *argv0, const char *why);
+
+// `list --json`: every scenario of the table with its predictions.
+void report_list_json(FILE *out);
+
+// A mask of strategies or of feature sets as a JSON array of their names.
+struct json;
+void json_strategies(struct json *j, unsigned mask);
+void json_features(struct json *j, unsigned mask);
+
+// What the reports say in the words of one system, given by its platform
+// half (posix.c, win32/win32.c).
+struct report_terms {
+	const char *platform;           // the JSON's "platform", or NULL for none
+	const char *title;              // after the seed in the page's first line
+	int posix_facts;                // memfd regions, lab 01's Windows reader and data
+	                                // models: POSIX's facts, in its reports only
+	const char *(*death)(int signo);        // "SIGSEGV", "EXCEPTION_ACCESS_VIOLATION"
+	// path as a shell on this machine takes it, into buf, or path itself
+	const char *(*shown_path)(const char *path, char *buf, size_t len);
+};
+extern const struct report_terms report_terms;
 int report_svg(const char *path, const struct run *r);
 
 #endif

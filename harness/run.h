@@ -1,13 +1,13 @@
 /*
- * One run of one scenario: what the harness planned, what each worker said
- * and how each process ended. supervise.c fills it in; report.c prints it.
+ * One run of one scenario, on either system: what the harness planned, what
+ * each worker said and how each process ended. run.c fills it in, with the
+ * platform half of platform.h; report.c prints it.
  */
 #ifndef SHMLAB_RUN_H
 #define SHMLAB_RUN_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "addresses.h"
 #include "scenario.h"
@@ -19,20 +19,21 @@ enum other_abi { OTHER_ABI_AUTO, OTHER_ABI_I386, OTHER_ABI_WIN64 };
 enum result { RESULT_PASS, RESULT_FAIL, RESULT_SKIP, RESULT_ERROR };
 
 struct worker_record {
-	pid_t pid;                      // 0 until known
+	long pid;                       // the system's process id; 0 until known
 	int abi;                        // 64 or 32 (bits), as the worker said
 	int nviews;                     // views the worker reported mapped
 	uintptr_t base[MAX_VIEWS];      // where the kernel put each view
 	uintptr_t heap[2];              // worker 0's heap after prepare, [start, end)
 	uintptr_t program[2];           // worker 0's program (code and data), [start, end)
-	int chan;                       // the harness's end; -1 once closed
+	int chan;                       // the harness's end (a descriptor, or on Win32 the
+	                                // worker's index); -1 once closed
 	int heard;                      // it said at least one word
 	int mapped, prepared, finished, verified, reaped, killed;
-	int status;                     // from waitpid, once reaped
+	int status;                     // once reaped: waitpid's status, or the exit code
 	enum outcome outcome;
-	int signo;                      // SIGNALED: the signal
+	int signo;                      // SIGNALED: the signal, or the exception code
 	int has_fault;
-	uintptr_t fault;                // SIGNALED: si_addr, when the signal has one
+	uintptr_t fault;                // SIGNALED: the faulting address, when there is one
 	char message[320];
 };
 
@@ -53,7 +54,6 @@ struct run {
 	char region[64];                // its shm name, or MEMFD_NAME
 	int region_fd;                  // MEMFD_REGION: the harness's descriptor until every
 	                                // worker has its own; else -1
-	pid_t pgid;
 	struct worker_record w[MAX_PROCS];
 	enum result result;
 	int harness_fault;              // the harness, not the scenario, failed

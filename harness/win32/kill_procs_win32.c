@@ -1,6 +1,6 @@
 /*
  * The kill test's processes on Windows (../kill_procs.h), as
- * supervise_win32.c starts a run's: each worker is created suspended, put in
+ * win32.c starts a run's: each worker is created suspended, put in
  * the test's job object (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: should the
  * harness die, Windows ends them all), then let go, with its channel's
  * client end as the one handle it inherits. A victim ends itself at its
@@ -21,7 +21,7 @@
 
 #include "channel_win32.h"
 #include "kill_procs.h"
-#include "supervise_win32.h"
+#include "process_win32.h"
 
 #define VIEW_ALIGN 65536u       // Windows' allocation granularity
 
@@ -32,7 +32,7 @@ const struct kill_lock kill_locks[] = {
 	{ NULL, NULL, NULL },
 };
 
-const char kill_death[] = "TerminateProcess";
+const char kill_death[] = "TerminateProcess", kill_platform[] = "win32";
 
 static struct {
 	HANDLE process, chan;   // NULL when not started

@@ -1,6 +1,7 @@
-// What the Win32 supervisor offers beyond ../run.h.
-#ifndef SHMLAB_SUPERVISE_WIN32_H
-#define SHMLAB_SUPERVISE_WIN32_H
+// Starting processes on Windows, for the run (win32.c), the kill test
+// (kill_procs_win32.c) and front_win32.c's question to lab 01's reader.
+#ifndef SHMLAB_PROCESS_WIN32_H
+#define SHMLAB_PROCESS_WIN32_H
 
 #include <stddef.h>
 #include <windows.h>
@@ -18,6 +19,11 @@ BOOL create_process(const char *exe, char *cmd, STARTUPINFOA *si, PROCESS_INFORM
 // Appends one argument to the command line cmd (len bytes), quoted the way
 // CommandLineToArgvW and the C runtime read it.
 void append_arg(char *cmd, size_t len, const char *arg);
+
+// path as a shell on the machine that runs Wine takes it: under Wine a path
+// on the Z: drive (the root) becomes the Unix path, written into buf;
+// otherwise path itself.
+const char *shell_path(const char *path, char *buf, size_t len);
 
 // A job object that ends its processes when its last handle is closed
 // (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE), or NULL.
