@@ -4,6 +4,7 @@
  *   shmlab-harness list [--json]
  *   shmlab-harness impl [LIB]          what LIB (default as for run) says it is, as JSON
  *   shmlab-harness machine             which of lab 01's readers of another ABI run here
+ *   shmlab-harness contract            the contract's version and feature sets, as JSON
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
  *                      [--other-abi i386|win64|auto] [--expect]
@@ -43,6 +44,7 @@ static const char usage[] =
     "usage: shmlab-harness list [--json]\n"
     "       shmlab-harness machine             which readers of another ABI run here (lab 01)\n"
     "       shmlab-harness impl [LIBRARY]\n"
+    "       shmlab-harness contract            the contract's version and feature sets, as JSON\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n"
     "                      [--impl LIBRARY]   (CONTRACT scenarios; default $SHMLAB_IMPL, else\n"
@@ -323,6 +325,8 @@ kill_command(int argc, char **argv)
 	return kill_test(worker, &o, progname);
 }
 
+static int contract_command(void);
+
 int
 main(int argc, char **argv)
 {
@@ -342,6 +346,30 @@ main(int argc, char **argv)
 		return machine();
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "impl") == 0)
 		return describe_impl(argc == 3 ? argv[2] : NULL);
+	if (argc == 2 && strcmp(argv[1], "contract") == 0)
+		return contract_command();
 	fprintf(stderr, "%s", usage);
 	return EXIT_USAGE;
+}
+
+// `contract`: the contract this harness tests, as JSON: its version
+// ("MAJOR.MINOR", and as shmlab_contract_version() returns it) and the names
+// and bits of its optional feature sets, so that no consumer copies them from
+// the header. Exit 0.
+static int
+contract_command(void)
+{
+	json_object *o = json_object_new_object(), *f = json_object_new_object();
+	char text[32];
+
+	snprintf(text, sizeof text, "%d.%d", SHMLAB_CONTRACT_MAJOR, SHMLAB_CONTRACT_MINOR);
+	json_object_object_add(o, "version", json_object_new_string(text));
+	json_object_object_add(o, "version_number", json_object_new_int(SHMLAB_CONTRACT_MAJOR * 100
+	    + SHMLAB_CONTRACT_MINOR));
+	for (size_t i = 0; i < NFEATURES; i++)
+		json_object_object_add(f, feature_names[i].name, json_object_new_int((int)feature_names[i].bit));
+	json_object_object_add(o, "features", f);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return 0;
 }
