@@ -21,12 +21,9 @@ A mutant's header (see mutants/README.md):
 
 The end of the session prints one line per mutant and the kill ratio.
 """
-import inspect
-import json
 import pathlib
 import re
 import shlex
-import subprocess
 
 import pytest
 
@@ -147,31 +144,20 @@ def _summary(request):
 # ---------------------------------------------------------------- helpers
 
 @pytest.fixture(scope="module")
-def build(harness):
+def build(pytestconfig):
     """The build directory: the one holding the harness (bin/shmlab-harness)."""
-    return pathlib.Path(harness.exe).resolve().parent.parent
+    return pytestconfig.shmlab.build
 
 
 @pytest.fixture(scope="module")
-def contract_scenarios(build):
-    """{name: metadata} of the harness's CONTRACT scenarios, from
-    `shmlab-harness list --json`."""
-    cmd = [str(build / "bin" / "shmlab-harness"), "list", "--json"]
-    out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
-    try:
-        rows = json.loads(out.stdout)
-    except ValueError:
-        rows = None
-    assert out.returncode == 0 and isinstance(rows, list), \
-        f"`{shlex.join(cmd)}` gave no scenario list (exit {out.returncode}):\n{out.stderr[-2000:]}"
-    return {row["name"]: row for row in rows if row.get("contract")}
+def contract_scenarios(scenarios):
+    """{name: metadata} of the harness's CONTRACT scenarios (`list --json`)."""
+    return {name: m for name, m in scenarios.items() if m["contract"]}
 
 
 def run_against(harness, library, scenario, strategy, seed):
     """One run of scenario against library (seed None: the test's seed)."""
-    if "impl" in inspect.signature(harness.run).parameters:
-        return harness.run(scenario, strategy, procs=PROCS, seed=seed, impl=str(library))
-    return harness.run(scenario, strategy, procs=PROCS, seed=seed, extra=["--impl", library])
+    return harness.run(scenario, strategy, procs=PROCS, seed=seed, impl=str(library))
 
 
 def replay(run):
