@@ -388,10 +388,10 @@ def explain(run, expected=None):
     return "\n".join(lines)
 
 
-def as_predicted(run, expected):
+def as_predicted(run, expected, headline=""):
     """Fails the test unless the harness judged the run as predicted (exit 0
     under --expect) and found nothing wrong with the run itself: a leftover
     is a `problem` even in a run whose lesson predicts it is caught."""
     if run.returncode != EXIT_PASS or run.get("verdict") != "as predicted" or run.get("problem"):
-        pytest.fail(explain(run, expected), pytrace=False)
+        pytest.fail((headline and headline + "\n") + explain(run, expected), pytrace=False)
 

@@ -16,8 +16,8 @@ def contract_verdict(run, meta, impl):
         pytest.fail(f"the harness could not test {impl.path}: {run.stderr.strip() or '(no message)'}\n"
                     + explain(run, f"{impl.path} loaded and run against {meta['name']}"), pytrace=False)
     skip_if_skipped(run)
-    as_predicted(run, f"PASS with every worker PASS: {impl.path} keeps rule {meta['rule']} "
-                      f"({meta['summary']}) under {run.get('strategy')}")
+    as_predicted(run, f"PASS with every worker PASS: rule {meta['rule']} holds under {run.get('strategy')}",
+                 f"{impl.path} breaks rule {meta['rule']} ({meta['summary']})")
 
 
 def test_contract(scenarios, impl, contract_runs, contract_case, request):
