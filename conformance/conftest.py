@@ -174,9 +174,9 @@ def pytest_generate_tests(metafunc):
         if isinstance(meta, str):
             rules = [getattr(pytest.mark, m.split(":")[0]) for m in metafunc.config.getini("markers")
                      if m.startswith("rule_")]
-            marks = [getattr(pytest.mark, f"lab{n:02d}") for n in range(7)] + rules + [
-                pytest.mark.contract, pytest.mark.lesson, pytest.mark.win64,
-                (pytest.mark.skip(reason=meta) if "not found" in meta else pytest.mark.usefixtures("scenarios"))]
+            marks = [getattr(pytest.mark, f"lab{n:02d}") for n in range(7)] + (
+                [pytest.mark.contract, *rules] if fixture == "contract_case" else [pytest.mark.lesson, pytest.mark.win64]
+            ) + ([pytest.mark.skip(reason=meta)] if "not found" in meta else [])    # else `scenarios` fails it
             metafunc.parametrize(fixture, [pytest.param(None, id="no-list", marks=marks)])
             continue
         params = []
