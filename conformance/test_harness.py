@@ -1,5 +1,7 @@
 """The harness checked against itself: the 00-selftest-* scenarios each
-produce one outcome on purpose, and the harness must report exactly that one.
+produce one outcome on purpose, and the harness must report exactly that one,
+in a well-formed report (check_well_formed: the one place the report's shape
+is checked, under every strategy, so that every other test can trust it).
 Then its command line, its seeds, its SVG and its SKIP."""
 import os
 import re
@@ -8,16 +10,65 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import conftest
-
-from conftest import (EXIT_SKIP, EXIT_USAGE, REPO, STRATEGIES, all_bases, check_well_formed, explain, hexes,
-                      process_table)
+from conftest import EXIT_SKIP, EXIT_USAGE, REPO, STRATEGIES, explain
+from leftovers import _sysv
 
 pytestmark = [pytest.mark.lab00, pytest.mark.harness]
+EXIT_OF_RESULT = {"PASS": 0, "FAIL": 1, "ERROR": EXIT_USAGE, "SKIP": EXIT_SKIP}
+REGION_NAME = re.compile(r"^/shmlab-(\d+)-[0-9a-f]{16}$|^memfd:shmlab$")
 
 
 def outcomes(run):
     return [w["outcome"] for w in run.workers]
+
+
+def hexes(values):
+    return [int(v, 16) for v in values]
+
+
+def all_bases(run):
+    return [b for w in run.workers for b in hexes(w["bases"])]
+
+
+def check_well_formed(run, strategy, procs, meta):
+    """The report is what it claims: it echoes the request, its result
+    matches the exit status, the harness found no problem, its region is
+    named as the harness names regions, and the bases are what the strategy
+    promises (distinct N different ones as requested, double 2N, same and
+    fork one, kernel whatever the kernel chose, each page-aligned); in a
+    mixed-ABI run, odd workers are of the other ABI."""
+    j, problems = run.json, []
+    assert j is not None, "the harness wrote no JSON report\n" + explain(run)
+    for key, asked in (("scenario", meta["name"]), ("strategy", strategy), ("procs", procs), ("seed", run.seed)):
+        if j.get(key) != asked:
+            problems.append(f"the report says {key} {j.get(key)!r}, the command asked for {asked!r}")
+    if EXIT_OF_RESULT.get(j["result"]) != run.returncode or j.get("problem") or j["handout"] != meta["handout"]:
+        problems.append(f"result {j['result']}, exit status {run.returncode}, problem {j.get('problem')!r}, "
+                        f"handout {j['handout']!r} (list --json: {meta['handout']!r})")
+    if not REGION_NAME.match(j["region"]["name"]) or j["region"]["kind"] != ("memfd" if meta["memfd_region"] else "shm"):
+        problems.append(f"region {j['region']}: list --json says memfd {meta['memfd_region']}")
+    views = 2 if strategy == "double" else 1
+    pids = [w["pid"] for w in run.workers]
+    if len(run.workers) != procs or len(set(pids)) != procs or not all(p > 0 for p in pids):
+        problems.append(f"{len(run.workers)} workers with pids {pids} for {procs} procs")
+    for w in run.workers:
+        bases, wanted = w["bases"], (w["requested"] if strategy in ("distinct", "double", "same") else [None] * views)
+        if len(bases) != views or w["base"] != bases[0] or any(b % 4096 for b in hexes(bases)) or w["requested"] != wanted:
+            problems.append(f"worker {w['index']}: base {w['base']}, bases {bases}, requested {w['requested']}")
+        other = run.get("other_abi")
+        model = "LP64" if not (meta["mixed_abi"] and strategy != "fork" and w["index"] % 2) else \
+            "ILP32" if other == "i386" else "LLP64"
+        if w["data_model"] != model or w["abi"] != (32 if model == "ILP32" else 64):
+            problems.append(f"worker {w['index']} is {w['abi']}-bit {w['data_model']}, expected {model}")
+    count = len(set(all_bases(run)))
+    if (strategy in ("distinct", "double") and count != views * procs) or (strategy in ("same", "fork") and count != 1):
+        problems.append(f"{strategy} gave {count} different bases to {procs} workers")
+    assert not problems, "the run is not well-formed:\n  - " + "\n  - ".join(problems) + "\n" + explain(run)
+
+
+def alive(pids):
+    """The pids of processes still alive (zombies included) among pids."""
+    return {p for p in pids if os.path.exists(f"/proc/{p}")}
 
 
 # ---------------------------------------------------------------- list
@@ -92,7 +143,7 @@ def test_lessons_predict_what_they_teach(scenarios):
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_selftest_pass(harness, scenarios, strategy):
     run = harness.run("00-selftest-pass", strategy, procs=4)
-    check_well_formed(run, scenarios["00-selftest-pass"])
+    check_well_formed(run, strategy, 4, scenarios["00-selftest-pass"])
     assert run.returncode == 0 and run.result == "PASS" and outcomes(run) == ["PASS"] * 4, \
         explain(run, "PASS, every worker PASS, exit 0")
 
@@ -100,7 +151,7 @@ def test_selftest_pass(harness, scenarios, strategy):
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_selftest_fail(harness, scenarios, strategy):
     run = harness.run("00-selftest-fail", strategy, procs=4)
-    check_well_formed(run, scenarios["00-selftest-fail"])
+    check_well_formed(run, strategy, 4, scenarios["00-selftest-fail"])
     assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
     for w in run.workers:
         assert w["outcome"] == "FAIL" and w["message"] == f"worker {w['index']} fails on purpose", \
@@ -114,7 +165,7 @@ def test_selftest_segv(harness, scenarios, strategy):
     goes through the views from the last to the first (harness/worker.c), so
     the fault is past the end of view 1, with view 0 fenced."""
     run = harness.run("00-selftest-segv", strategy, procs=4)
-    check_well_formed(run, scenarios["00-selftest-segv"])
+    check_well_formed(run, strategy, 4, scenarios["00-selftest-segv"])
     assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
     size = run.region_size
     for w in run.workers:
@@ -136,21 +187,20 @@ def test_selftest_hang(harness, scenarios, strategy):
     harness that forgot to kill them would only return when that fires."""
     timeout_ms = 1500
     run = harness.run("00-selftest-hang", strategy, procs=4, timeout_ms=timeout_ms)
-    check_well_formed(run, scenarios["00-selftest-hang"])
+    check_well_formed(run, strategy, 4, scenarios["00-selftest-hang"])
     assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
     assert outcomes(run) == ["HUNG"] * 4, explain(run, "every worker HUNG")
     assert all("killed" in w["message"] for w in run.workers), explain(run, "every HUNG message to say it was killed")
     assert timeout_ms / 1000 <= run.elapsed < timeout_ms / 1000 + 3, \
         explain(run, f"the run to end after its {timeout_ms} ms deadline and within 3 s of it")
-    pids = {w["pid"] for w in run.workers}
-    left = {pid: info for pid, info in process_table().items() if pid in pids or info[1] in pids}
+    left = alive(w["pid"] for w in run.workers)
     assert not left, explain(run, f"no process of the run left; found {left}")
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_selftest_exit(harness, scenarios, strategy):
     run = harness.run("00-selftest-exit", strategy, procs=4)
-    check_well_formed(run, scenarios["00-selftest-exit"])
+    check_well_formed(run, strategy, 4, scenarios["00-selftest-exit"])
     assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
     for w in run.workers:
         assert w["outcome"] == "FAIL" and "ended without reporting" in w["message"], \
@@ -164,8 +214,15 @@ def test_selftest_sysv_leak(harness, scenarios):
     assert run.returncode == 1 and run.result == "FAIL", explain(run, "FAIL, exit 1")
     named = re.search(r"SysV objects made during the run.*message queue (\d+)", run["problem"] or "")
     assert named, explain(run, "a problem naming the SysV message queue left behind")
-    queues = conftest._sysv("/proc/sysvipc/msg", "msqid", ())
+    queues = _sysv("/proc/sysvipc/msg", "msqid", ())
     assert int(named.group(1)) not in queues, explain(run, f"queue {named.group(1)} removed by the harness")
+
+
+def test_mixed_abi_report_is_well_formed(harness, scenarios):
+    """Lab 01's runs: odd workers are the i386 readers, ILP32 (SKIP where
+    they cannot run, naming why)."""
+    run = harness.run("01-layout-fixed", "distinct", procs=4, extra=("--other-abi", "i386"))
+    check_well_formed(run, "distinct", 4, scenarios["01-layout-fixed"])
 
 
 # ---------------------------------------------------------------- seeds
@@ -177,7 +234,7 @@ def test_seed_replays_bases(harness, scenarios, strategy, seed):
     again = harness.run("00-selftest-pass", strategy, procs=4)
     other = harness.run("00-selftest-pass", strategy, procs=4, seed=(seed + 1) % (1 << 32))
     for run in (first, again, other):
-        check_well_formed(run, meta)
+        check_well_formed(run, strategy, 4, meta)
     assert first["seed"] == again["seed"] == seed, explain(first, f"the test's seed {seed} in the report")
     assert all_bases(first) == all_bases(again), \
         explain(again, f"the same bases as the first run with seed {seed}: {[hex(b) for b in all_bases(first)]}")
@@ -241,8 +298,8 @@ def test_unknown_option_message_names_the_program(harness):
 
 def test_svg_draws_every_worker(harness, scenarios, tmp_path):
     svg = tmp_path / "run.svg"
-    run = harness.run("02-region-pointers-broken", "double", procs=4, svg=svg)
-    check_well_formed(run, scenarios["02-region-pointers-broken"])
+    run = harness.run("02-region-pointers-broken", "double", procs=4, extra=("--svg", svg))
+    check_well_formed(run, "double", 4, scenarios["02-region-pointers-broken"])
     assert svg.exists(), explain(run, "an SVG file")
     root = ET.parse(svg).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg", f"the root element is {root.tag}, not an SVG <svg>"
@@ -343,8 +400,8 @@ def test_a_windows_reader_wine_fails_to_start_is_run_again_once(harness, tmp_pat
     The harness runs such a run again, once, saying so: here a loader that
     fails the first Windows reader it is asked to start. A loader that fails
     every reader is not retried twice: the run FAILs, naming the reader."""
-    real = shutil.which("wine64", path="/usr/lib/wine:" + os.defpath)
-    if real is None or not (harness.exe.parent.parent / "win32" / "bin" / "shmlab-worker.exe").is_file():
+    real = wine_session.loader
+    if not real or not (harness.exe.parent.parent / "win32" / "bin" / "shmlab-worker.exe").is_file():
         pytest.skip("needs the Win32 track and Wine's 64-bit loader")
     mark = tmp_path / "failed-once"
     loader = tmp_path / "wine64"

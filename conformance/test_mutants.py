@@ -21,14 +21,13 @@ A mutant's header (see mutants/README.md):
 
 The end of the session prints one line per mutant and the kill ratio.
 """
-import inspect
-import json
 import pathlib
 import re
 import shlex
-import subprocess
 
 import pytest
+
+from conftest import explain
 
 HERE = pathlib.Path(__file__).resolve().parent
 MUTANT_SOURCES = HERE / "mutants"
@@ -147,71 +146,25 @@ def _summary(request):
 # ---------------------------------------------------------------- helpers
 
 @pytest.fixture(scope="module")
-def build(harness):
+def build(pytestconfig):
     """The build directory: the one holding the harness (bin/shmlab-harness)."""
-    return pathlib.Path(harness.exe).resolve().parent.parent
+    return pytestconfig.shmlab.build
 
 
 @pytest.fixture(scope="module")
-def contract_scenarios(build):
-    """{name: metadata} of the harness's CONTRACT scenarios, from
-    `shmlab-harness list --json`."""
-    cmd = [str(build / "bin" / "shmlab-harness"), "list", "--json"]
-    out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
-    try:
-        rows = json.loads(out.stdout)
-    except ValueError:
-        rows = None
-    assert out.returncode == 0 and isinstance(rows, list), \
-        f"`{shlex.join(cmd)}` gave no scenario list (exit {out.returncode}):\n{out.stderr[-2000:]}"
-    return {row["name"]: row for row in rows if row.get("contract")}
+def contract_scenarios(scenarios):
+    """{name: metadata} of the harness's CONTRACT scenarios (`list --json`)."""
+    return {name: m for name, m in scenarios.items() if m["contract"]}
 
 
 def run_against(harness, library, scenario, strategy, seed):
     """One run of scenario against library (seed None: the test's seed)."""
-    if "impl" in inspect.signature(harness.run).parameters:
-        return harness.run(scenario, strategy, procs=PROCS, seed=seed, impl=str(library))
-    return harness.run(scenario, strategy, procs=PROCS, seed=seed, extra=["--impl", library])
+    return harness.run(scenario, strategy, procs=PROCS, seed=seed, impl=str(library))
 
 
 def replay(run):
-    """The command that replays a run: the harness's own line if it wrote a
-    report, else the command without this test's output options."""
-    j = run.json or {}
-    if j.get("replay"):
-        return j["replay"]
-    cmd, keep = list(run.cmd), []
-    while cmd:
-        arg = cmd.pop(0)
-        if arg in ("--json", "--svg", "--timeout-ms"):
-            cmd = cmd[1:]
-        elif arg != "--quiet":
-            keep.append(arg)
-    return shlex.join(keep)
-
-
-def describe(run):
-    """What a run did: its result, each worker's fate and message, the seed
-    and the line that replays it."""
-    j = run.json or {}
-    lines = [f"happened: result {j.get('result', '(no JSON report)')}, exit status {run.returncode}"]
-    if j.get("problem"):
-        lines.append(f"problem reported by the harness: {j['problem']}")
-    for w in j.get("workers") or []:
-        line = f"  worker {w.get('index')}: pid {w.get('pid')}, bases {', '.join(w.get('bases') or []) or '-'}: " \
-               f"{w.get('outcome')}"
-        if w.get("signal"):
-            line += f" {w['signal']}"
-            if w.get("fault_address"):
-                line += f" at {w['fault_address']}"
-        if w.get("message"):
-            line += f"\n      {w['message']}"
-        lines.append(line)
-    if not j and run.stderr.strip():
-        lines.append("stderr: " + "\n        ".join(run.stderr.strip().splitlines()[-10:]))
-    lines.append(f"seed: {j.get('seed', run.seed)}")
-    lines.append(f"replay: {replay(run)}")
-    return "\n".join(lines)
+    """The command that replays a run: the harness's own line (explain() has it too)."""
+    return run.get("replay") or shlex.join(run.cmd)
 
 
 SHM = pathlib.Path("/dev/shm")
@@ -222,7 +175,7 @@ def sweep(run):
     the very bug), so that the reference's runs alone answer for leftovers.
     Returns what it removed."""
     j = run.json or {}
-    pids = {w.get("pid") for w in j.get("workers") or []} | {getattr(run, "pid", None)}
+    pids = {w.get("pid") for w in j.get("workers") or []}
     m = re.match(r"^/shmlab-(\d+)-", (j.get("region") or {}).get("name") or "")
     if m:
         pids.add(int(m.group(1)))
@@ -296,7 +249,7 @@ def test_mutant_is_killed(harness, build, contract_scenarios, mutant, strategy):
         if ref.returncode != 0 or ref.result != "PASS":
             give_up("reference fails", f"seed {ref.seed}; replay: {replay(ref)}",
                     f"the reference library does not pass {mutant.scenario} under {strategy}, so a "
-                    f"failure of mutant {mutant.name} there would prove nothing\n" + describe(ref))
+                    f"failure of mutant {mutant.name} there would prove nothing\n" + explain(ref, "PASS"))
         seed = ref.seed
         run = run_against(harness, library, mutant.scenario, strategy, seed)
         leaked = sweep(run)
@@ -308,11 +261,11 @@ def test_mutant_is_killed(harness, build, contract_scenarios, mutant, strategy):
             give_up("broken", f"exit 2, {seen}",
                     f"mutant {mutant.name} is broken: the harness could not run {mutant.scenario} with it "
                     f"under {strategy} (exit 2): it was never tested, so it was not caught either\n"
-                    + describe(run))
+                    + explain(run, "FAIL (exit 1)"))
         if run.returncode != 0:
             give_up("not killed", f"exit {run.returncode}, result {run.result}, {seen}",
                     f"mutant {mutant.name} under {strategy}: expected {mutant.scenario} to FAIL (exit 1), "
-                    f"got exit {run.returncode}, result {run.result}\n" + describe(run))
+                    f"got exit {run.returncode}, result {run.result}\n" + explain(run, "FAIL (exit 1)"))
         survivors.append((run, leaked))
         seed = (seed + 0x9E3779B9) % (1 << 32)      # the next attempt's seed
     run, leaked = survivors[-1]
@@ -321,5 +274,5 @@ def test_mutant_is_killed(harness, build, contract_scenarios, mutant, strategy):
             f"mutant {mutant.name} SURVIVED: {mutant.scenario} should have caught it under {strategy} "
             f"({mutant.rule}) but passed {runs}; seed{'s' if len(survivors) > 1 else ''} "
             f"{', '.join(str(r.seed) for r, _ in survivors)}\n"
-            f"why it should: {mutant.why}\n" + describe(run)
+            f"why it should: {mutant.why}\n" + explain(run, "FAIL (exit 1)")
             + (f"\nleft behind (removed): {', '.join(leaked)}" if leaked else ""))

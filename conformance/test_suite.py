@@ -4,15 +4,15 @@ import ctypes
 import ctypes.util
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import (EXIT_USAGE, FEATURE_BITS, SOURCE_DIR, Impl, _TestContext, closing_line, derive_seed, explain,
-                      feature_skip_reason, find_leftovers, merge_results, resolve_impl, rule_marker, snapshot)
+from conftest import EXIT_USAGE, SOURCE_DIR, Impl, as_predicted, derive_seed, explain, resolve_impl, rule_marker
+from leftovers import SESSION_TAG, session_leftovers, snapshot
+from results import closing_line, merge_results
 from test_contract import contract_verdict
 
 pytestmark = pytest.mark.lab00
@@ -20,13 +20,8 @@ pytestmark = pytest.mark.lab00
 IPC_PRIVATE, IPC_CREAT = 0, 0o1000
 
 
-def _spawn(code, stdin=None):
-    actions = [(os.POSIX_SPAWN_DUP2, stdin, 0)] if stdin is not None else []
-    return os.posix_spawn(sys.executable, [sys.executable, "-c", code], os.environ, file_actions=actions)
-
-
 def test_seed_is_derived_from_session_seed_and_test_id(request, seed):
-    session = request.config._shmlab_seed
+    session = request.config.shmlab.seed
     assert seed == derive_seed(session, request.node.nodeid)
     assert derive_seed(session, "a") == derive_seed(session, "a")
     assert derive_seed(session, "a") != derive_seed(session, "b")
@@ -39,20 +34,27 @@ def test_runs_take_the_test_seed(harness, seed):
     assert run["seed"] == seed, explain(run, f"the test's seed {seed}")
 
 
-def test_leftover_region_names_are_found_and_only_ours(tmp_path):
+def test_a_leftover_fails_even_a_run_as_predicted(harness):
+    """00-selftest-sysv-leak leaks a SysV queue on purpose, and so goes as it
+    predicts (caught); the harness's `leftover:` problem still fails the test."""
+    run = harness.run("00-selftest-sysv-leak", "distinct", procs=2, expect=True)
+    assert run["verdict"] == "as predicted" and "leftover:" in run["problem"], explain(run, "a leftover problem")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        as_predicted(run, "nothing left behind")
+    assert "problem reported by the harness: leftover:" in str(failed.value), str(failed.value)
+
+
+def test_leftover_region_names_are_found_and_only_ours():
     before = snapshot()
-    ctx = _TestContext("test", 1, tmp_path)
     # Above the kernel's largest pid (4194304): no real process has them, and
     # a suite running in parallel (another pytest pid) picks other ones.
     ours_pid, foreign_pid = 5000000 + os.getpid(), 10000000 + os.getpid()
-    ctx.pids.add(ours_pid)
     ours, foreign = f"shmlab-{ours_pid}-0123456789abcdef", f"shmlab-{foreign_pid}-0123456789abcdef"
     for name in (ours, foreign):
         os.close(os.open(f"/dev/shm/{name}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
-        found = find_leftovers(before, ctx)
-        texts = [what for what, _ in found]
-        assert texts == [f"/dev/shm/{ours} still exists"], texts
+        found = session_leftovers(before, {ours_pid}, "SHMLAB_SESSION=none", bound_s=0)
+        assert [what for what, _ in found] == [f"/dev/shm/{ours} still exists"], found
         for _, cleanup in found:
             cleanup()
         assert not os.path.exists(f"/dev/shm/{ours}")
@@ -62,43 +64,32 @@ def test_leftover_region_names_are_found_and_only_ours(tmp_path):
                 os.unlink(f"/dev/shm/{name}")
 
 
-def test_leftover_children_alive_and_zombie_are_found(tmp_path):
-    before = snapshot()
-    ctx = _TestContext("test", 1, tmp_path)
+def test_leftover_processes_carrying_the_tag_are_found():
+    """A process that outlived its run: one that carries the session's tag."""
+    tag, before = f"{SESSION_TAG}=test-{os.getpid()}", snapshot()
     r, w = os.pipe()
-    alive = _spawn("import os; os.read(0, 1)", stdin=r)        # waits for us: alive until we act
+    env = dict(os.environ, **dict([tag.split("=", 1)]))
+    child = subprocess.Popen([sys.executable, "-c", "import os; os.read(0, 1)  # shmlab"], stdin=r, env=env)
     os.close(r)
-    zombie = _spawn("pass")
-    pidfd = os.pidfd_open(zombie)                             # readable once it exited, unreaped
     try:
-        exited = select.select([pidfd], [], [], 30)[0]
-    finally:
-        os.close(pidfd)
-    try:
-        assert exited, "the child that should become a zombie did not exit within 30 s"
-        found = find_leftovers(before, ctx)
-        texts = [what for what, _ in found]
-        assert any(t.startswith(f"process {alive} ") and "alive" in t for t in texts), texts
-        assert any(t.startswith(f"process {zombie} ") and "zombie" in t for t in texts), texts
+        found = session_leftovers(before, set(), tag, bound_s=0)
+        assert [what for what, _ in found if what.startswith(f"process {child.pid} ")], found
+        assert not session_leftovers(before, set(), "SHMLAB_SESSION=another", bound_s=0), "a tag not ours counted"
         for _, cleanup in found:
             cleanup()
-        assert not find_leftovers(before, ctx), "the cleanup left something"
+        assert child.wait(timeout=30) == -9
     finally:
         os.close(w)
-        for pid in (alive, zombie):
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
-def test_leftover_sysv_objects_are_found(tmp_path):
+def test_leftover_sysv_objects_are_found():
     if not os.path.exists("/proc/sysvipc/shm"):
         pytest.skip("no /proc/sysvipc here")
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     before = snapshot()
-    ctx = _TestContext("test", 1, tmp_path)
-    ctx.pids.add(os.getpid())       # as if pytest were one of the test's runs
     shmid = libc.shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600)
     msqid = libc.msgget(IPC_PRIVATE, IPC_CREAT | 0o600)
     message = (ctypes.c_long * 2)(1, 0)         # mtype 1: a queue records who sent last
@@ -108,8 +99,8 @@ def test_leftover_sysv_objects_are_found(tmp_path):
                 getattr(libc, func)(ident, 0, None)
         pytest.skip(f"System V IPC is not available here (errno {ctypes.get_errno()})")
     cleaned = False
-    try:
-        found = find_leftovers(before, ctx)
+    try:        # as if pytest were one of the session's runs
+        found = session_leftovers(before, {os.getpid()}, "SHMLAB_SESSION=none", bound_s=0)
         texts = "\n".join(what for what, _ in found)
         assert f"shared memory id {shmid} " in texts and f"message queue id {msqid} " in texts, texts
         for _, cleanup in found:
@@ -142,22 +133,19 @@ def test_explain_carries_everything(harness):
 
 # ---------------------------------------------------------------- the contract machinery
 
-def test_feature_skip_reason():
-    """A scenario that needs an optional feature set is skipped for an
-    implementation that does not declare it, with the reason, and run for one
-    that does."""
-    needs = {"name": "05-contract-x", "features": ["global-ids"]}
-    assert feature_skip_reason(needs, Impl("/x/libnone.so", 100, 0)) == "global-ids not supported by /x/libnone.so"
-    assert feature_skip_reason(needs, Impl("/x/libother.so", 100, FEATURE_BITS["handles"])) \
-        == "global-ids not supported by /x/libother.so"
-    assert feature_skip_reason(needs, Impl("/x/liball.so", 100, 3)) is None
-    assert feature_skip_reason({"name": "03-contract-y", "features": []}, Impl("/x/l.so", 100, 0)) is None
-
-
-def test_every_scenario_lists_known_features(scenarios):
+def test_every_scenario_lists_known_features(scenarios, pytestconfig):
+    known = pytestconfig.shmlab.contract()["features"]
     for name, m in scenarios.items():
-        assert isinstance(m.get("features"), list), f"{name}: `features` missing from `list --json`: {m}"
-        assert set(m["features"]) <= set(FEATURE_BITS), f"{name} needs unknown feature sets {m['features']}"
+        assert set(m["features"]) <= set(known), f"{name} needs feature sets {m['features']}; the contract has {known}"
+
+
+def test_the_reference_is_of_the_harness_s_contract(pytestconfig):
+    """`contract` and `impl` agree: the reference implements the contract the
+    harness was built with, and declares every feature set."""
+    s = pytestconfig.shmlab
+    contract, ref = s.contract(), s.ask("impl", str(s.build / "lib" / "libshmlab.so"))
+    assert ref and ref.get("version") == contract["version_number"], (contract, ref)
+    assert sorted(ref["features"]) == sorted(contract["features"]), (contract, ref)
 
 
 def test_closing_line():
@@ -174,7 +162,7 @@ def _entry(i, status="passed"):
 
 def test_results_merge_and_start_afresh(tmp_path):
     path = tmp_path / "results.json"
-    one, two = Impl("/a/libone.so", 100, 0), Impl("/a/libtwo.so", 100, 0)
+    one, two = Impl("/a/libone.so", 100), Impl("/a/libtwo.so", 100)
     merge_results(path, one, [_entry(1), _entry(2, "failed")], "1.0")
     data = merge_results(path, one, [_entry(2), _entry(3, "skipped")], "1.0")
     assert [t["id"] for t in data["tests"]] == ["t[1]", "t[2]", "t[3]"], data
@@ -188,10 +176,11 @@ def test_results_merge_and_start_afresh(tmp_path):
 MERGER = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from conftest import Impl, merge_results
+from conftest import Impl
+from results import merge_results
 first = int(sys.argv[3])
 for i in range(first, first + 100):
-    merge_results(sys.argv[2], Impl("/a/lib.so", 100, 0), [{"id": f"t[{i:04}]", "status": "passed"}], "1.0")
+    merge_results(sys.argv[2], Impl("/a/lib.so", 100), [{"id": f"t[{i:04}]", "status": "passed"}], "1.0")
 """
 
 
@@ -241,7 +230,7 @@ def test_contract_rules_have_their_ctest_tests(scenarios, pytestconfig):
     labelled with its lab and rule, selecting exactly its marker (registered
     in pytest.ini); and no such test names a rule the harness lacks."""
     ctest = shutil.which("ctest")
-    build = pytestconfig._shmlab_bin.parent
+    build = pytestconfig.shmlab.build
     if ctest is None or not (build / "CTestTestfile.cmake").exists():
         pytest.skip("needs ctest and a configured build directory")
     out = subprocess.run([ctest, "--test-dir", str(build), "--show-only=json-v1"], capture_output=True,
@@ -272,7 +261,7 @@ def test_session_ends_with_the_closing_line_and_merges_results(tmp_path, pytestc
     results = tmp_path / "results.json"
     cmd = [sys.executable, "-m", "pytest", str(SOURCE_DIR), "-q", "-p", "no:cacheprovider",
            "-m", "contract and rule_null_encoding", "-k", "distinct or double",
-           "--build-dir", str(pytestconfig._shmlab_bin.parent), "--results", str(results),
+           "--build-dir", str(pytestconfig.shmlab.build), "--results", str(results),
            "--basetemp", str(tmp_path / "inner"), "--seed", "1"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))

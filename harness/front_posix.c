@@ -21,6 +21,7 @@ const char front_usage[] =
     "usage: shmlab-harness list [--json]\n"
     "       shmlab-harness machine             which readers of another ABI run here (lab 01)\n"
     "       shmlab-harness impl [LIBRARY]\n"
+    "       shmlab-harness contract            the contract's version and feature sets, as JSON\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|fork|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet]\n"
     "                      [--impl LIBRARY]   (CONTRACT scenarios; default $SHMLAB_IMPL, else\n"

@@ -4,6 +4,7 @@
  *
  *   shmlab-harness list [--json]
  *   shmlab-harness impl [LIB]          what LIB (default as for run) says it is, as JSON
+ *   shmlab-harness contract            the contract's version and feature sets, as JSON
  *   shmlab-harness run SCENARIO [--procs N] [--strategy S] [--seed K]
  *                      [--timeout-ms T] [--json FILE] [--svg FILE] [--quiet] [--impl LIB]
  *                      [--other-abi i386|win64|auto] [--expect]
@@ -126,6 +127,27 @@ kill_command(int argc, char **argv)
 	return kill_test(platform_beside(worker, sizeof worker, front_kill_worker), &o, progname);
 }
 
+// `contract`: the version and the optional feature sets of the contract
+// this harness tests (shmlab/contract.h), for the suite, which asks here
+// instead of reading the header.
+static int
+contract_command(void)
+{
+	struct json j;
+
+	json_begin(&j, stdout, 0);
+	json_open_object(&j);
+	json_key(&j, "version"), json_stringf(&j, "%d.%d", SHMLAB_CONTRACT_MAJOR, SHMLAB_CONTRACT_MINOR);
+	json_key(&j, "version_number"), json_int(&j, SHMLAB_CONTRACT_MAJOR * 100 + SHMLAB_CONTRACT_MINOR);
+	json_key(&j, "features");
+	json_open_object(&j);
+	for (size_t i = 0; i < NFEATURES; i++)
+		json_key(&j, feature_names[i].name), json_uint(&j, feature_names[i].bit);
+	json_close_object(&j);
+	json_close_object(&j);
+	return json_end(&j) == 0 ? 0 : EXIT_FAILED;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -142,6 +164,8 @@ main(int argc, char **argv)
 		return kill_command(argc - 1, argv + 1);
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "impl") == 0)
 		return describe_impl(argc == 3 ? argv[2] : NULL);
+	if (argc == 2 && strcmp(argv[1], "contract") == 0)
+		return contract_command();
 	if (argc >= 2 && front_command(argc, argv, &status))
 		return status;
 	fprintf(stderr, "%s", front_usage);

@@ -21,6 +21,7 @@
 const char front_usage[] =
     "usage: shmlab-harness list [--json]\n"
     "       shmlab-harness impl [DLL]\n"
+    "       shmlab-harness contract            the contract's version and feature sets, as JSON\n"
     "       shmlab-harness run SCENARIO [--procs N] [--strategy distinct|double|same|kernel]\n"
     "                      [--seed K] [--timeout-ms T] [--json FILE] [--quiet]\n"
     "                      [--impl DLL]   (CONTRACT scenarios; default: the reference,\n"
