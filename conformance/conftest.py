@@ -28,6 +28,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import select
 import shlex
 import subprocess
@@ -63,6 +64,13 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--seed and SHMLAB_SEED take 0 to 4294967295, not {text!r}")
     chosen = config.getoption("--build-dir") or os.environ.get("SHMLAB_BUILD_DIR")
     config.shmlab = Session(seed, pathlib.Path(chosen).resolve() if chosen else REPO / "build", config)
+    # Each contract rule's marker, from the harness's list (so a new rule
+    # needs no line in pytest.ini), and any that -m names, so that a
+    # selection still collects its placeholder, which says why, without one.
+    meta = config.shmlab.scenarios()
+    rules = {rule_marker(m["rule"]) for m in meta.values() if m["contract"]} if isinstance(meta, dict) else set()
+    for marker in sorted(rules | set(re.findall(r"\brule_\w+", config.option.markexpr or ""))):
+        config.addinivalue_line("markers", f"{marker}: a contract rule (CONTRACT.md)")
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     libc.prctl(36, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))  # CHILD_SUBREAPER
 
