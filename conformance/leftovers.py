@@ -1,7 +1,7 @@
 """What outlived every run of a pytest session, checked once, at its end.
 
 Each run's own leftovers are the harness's to find (check_leftovers in
-harness/supervise.c, sysv_leftovers.c, and the Win32 twin): the region's
+harness/posix.c with sysv_leftovers.c, and in win32/win32.c): the region's
 name, the run's processes (the harness is their child subreaper, so even one
 that escaped its process group is its child), descriptors, SysV objects. Any
 of them fails the run with a `leftover:` problem, which every test shows

@@ -20,7 +20,7 @@ tests win32.setup and win32.cleanup start and stop its wineserver; run alone,
 the session stops the one it started. These tests carry the `win32` marker
 and run only when it is selected (-m win32): listing the Win32 scenarios
 needs Wine. Leftovers are the Win32 harness's to find (check_leftovers in
-harness/win32/supervise_win32.c: the region's name, the job's processes),
+harness/win32/win32.c: the region's name, the job's processes),
 and what outlives a run is the session's check (leftovers.py): every run's
 environment carries the session's tag, and Wine passes it on to the
 Windows processes it starts.

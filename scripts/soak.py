@@ -10,7 +10,10 @@ out; with --only, those whose names start with PREFIX), and its result must be w
 (the harness judges that, --expect). Counted after the last run, not
 assumed: hangs (a worker HUNG), runs that went otherwise than predicted,
 harness errors, /dev/shm/shmlab-* names, SysV objects of this user, zombie
-children, and this process's open descriptors, each against before. Prints
+children, and this process's open descriptors, each against before. Only
+what the soak's own runs made counts (a name's or an object's pid is one of
+their harnesses or workers; a queue nobody used yet, which has no pid, by
+its owner), so tests running beside it (ctest -j) are not blamed. Prints
 the counts and the seed; exits 1 if any count is not zero.
 """
 import json
@@ -24,18 +27,33 @@ import tempfile
 STRATEGIES = ["distinct", "double", "fork", "same", "kernel"]
 
 
+# /proc/sysvipc/<table>: the columns of the owner's uid and of the pids
+# that made or last used an object (none for semaphores).
+SYSV_COLUMNS = {"msg": (7, (5, 6)), "shm": (7, (4, 5)), "sem": (4, ())}
+
+
 def sysv_ids():
-    ids = set()
-    for table in ("msg", "shm", "sem"):
+    """{(table, id): pids} of this user's System V objects."""
+    ids = {}
+    for table, (uid, pids) in SYSV_COLUMNS.items():
         try:
             lines = pathlib.Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
             cols = line.split()
-            if len(cols) > 8 and int(cols[7 if table != "sem" else 4]) == os.getuid():
-                ids.add((table, int(cols[1])))
+            if len(cols) > 8 and int(cols[uid]) == os.getuid():
+                ids[(table, int(cols[1]))] = {int(cols[c]) for c in pids} - {0}
     return ids
+
+
+def made_by(pids, after, before):
+    """What is in after and not in before, and was made by one of pids: a
+    /dev/shm name by its pid (shmlab-<pid>-...), a SysV object by the pids
+    the kernel keeps of it, or, when it keeps none yet, by being new."""
+    shm = {n for n in after["shm"] - before["shm"] if n.split("-")[1].isdigit() and int(n.split("-")[1]) in pids}
+    sysv = {k for k, users in after["sysv"].items() if k not in before["sysv"] and (not users or users & pids)}
+    return shm, sysv
 
 
 def state():
@@ -62,7 +80,7 @@ def main(argv):
                                       check=True).stdout)
     only = argv[argv.index("--only") + 1] if "--only" in argv else ""
     scenarios = [s for s in table if not s["selftest"] and s["name"].startswith(only)]
-    before = state()
+    before, ours = state(), set()
     counts = {"hung": 0, "unexpected": 0, "harness errors": 0}
     env = dict(os.environ, NO_COLOR="1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,12 +92,19 @@ def main(argv):
                    "--seed", str(run_seed), "--expect", "--json", str(out), "--quiet"]
             if out.exists():
                 out.unlink()
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            ours.add(proc.pid)
+            try:
+                proc.stderr_text = proc.communicate(timeout=120)[1]
+            except subprocess.TimeoutExpired:       # the harness's own bound failed: kill it, say so
+                proc.kill()
+                proc.stderr_text = "the harness did not end within 120 s; killed. " + proc.communicate()[1]
             if proc.returncode == 77:
                 continue                # the scenario cannot run here, and says so
             report = json.loads(out.read_text()) if out.exists() else {}
             expected = report.get("expected")
             workers = report.get("workers") or []
+            ours |= {w["pid"] for w in workers if w.get("pid")}
             hung = any(w.get("outcome") == "HUNG" for w in workers)
             counts["hung"] += hung
             counts["harness errors"] += proc.returncode == 2
@@ -87,12 +112,16 @@ def main(argv):
             if not ok or hung:
                 counts["unexpected"] += not ok
                 print(f"soak: run {k + 1}: {' '.join(cmd[1:-3])} exited {proc.returncode}, "
-                      f"expected {expected}: {(report.get('problem') or proc.stderr.strip())[:300]}")
+                      f"expected {expected}: {(report.get('problem') or proc.stderr_text.strip())[:300]}")
             if (k + 1) % 100 == 0:
                 print(f"soak: {k + 1} of {runs} runs", flush=True)
     after = state()
-    counts["shm names"] = len(after["shm"] - before["shm"])
-    counts["SysV ids"] = len(after["sysv"] - before["sysv"])
+    shm, sysv = made_by(ours, after, before)
+    counts["shm names"], counts["SysV ids"] = len(shm), len(sysv)
+    for name in sorted(shm):
+        print(f"soak: left behind: /dev/shm/{name}")
+    for table, ident in sorted(sysv):
+        print(f"soak: left behind: System V {table} id {ident}")
     counts["zombies"] = after["zombies"]
     counts["fds"] = after["fds"] - before["fds"]
     print(f"soak: {runs} runs, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
