@@ -8,9 +8,9 @@ status of `run --expect`, from verdict_of in harness/describe.c) and what
 was wrong with the run itself (`problem`: wrong bases, leftovers). pytest
 does what only it can: parametrise from that list, run the harness, and make
 a failure explain itself to a learner (explain()). Its plugins here, one
-concept each: leftovers.py (what outlived every run, checked once a
-session), results.py (the contract results file and closing line), wine.py
-(the one Wine session).
+concept each: implementation.py (the library under test), leftovers.py
+(what outlived every run, checked once a session), results.py (the contract
+results file and closing line), wine.py (the one Wine session).
 
 Every run has a seed. One session seed (--seed, else SHMLAB_SEED, else
 random) is printed in the header; each test derives its own from it and its
@@ -43,8 +43,10 @@ OTHER_ABIS = ("i386", "win64")  # lab 01's readers: i386 Linux, x86-64 Windows u
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SKIP = 0, 1, 2, 77
 DEFAULT_TIMEOUT_MS = 5000
 BUILD_HINT = "cmake --preset default && cmake --build build"
-pytest.register_assert_rewrite("leftovers", "results", "wine")
+MISSING = "{} not found: build it first with `" + BUILD_HINT + "` (or pass --build-dir)"
+pytest.register_assert_rewrite("implementation", "leftovers", "results", "wine")
 from leftovers import SESSION_TAG  # noqa: E402 (after the line above, so that pytest rewrites its asserts)
+from implementation import Impl, resolve_impl  # noqa: E402,F401 (tests import them from here)
 RUN_NUMBERS = itertools.count()     # names each run's files; next() is atomic under the GIL
 pytest_plugins = ("leftovers", "results", "wine")  # this directory's plugins, one concept each
 
@@ -64,9 +66,7 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--seed and SHMLAB_SEED take 0 to 4294967295, not {text!r}")
     chosen = config.getoption("--build-dir") or os.environ.get("SHMLAB_BUILD_DIR")
     config.shmlab = Session(seed, pathlib.Path(chosen).resolve() if chosen else REPO / "build", config)
-    # Each contract rule's marker, from the harness's list (so a new rule
-    # needs no line in pytest.ini), and any that -m names, so that a
-    # selection still collects its placeholder, which says why, without one.
+    # rule_<rule> markers: the harness's rules (none in pytest.ini), and those -m names (for the placeholder).
     meta = config.shmlab.scenarios()
     rules = {rule_marker(m["rule"]) for m in meta.values() if m["contract"]} if isinstance(meta, dict) else set()
     for marker in sorted(rules | set(re.findall(r"\brule_\w+", config.option.markexpr or ""))):
@@ -78,37 +78,6 @@ def pytest_configure(config):
 def derive_seed(session_seed, nodeid):
     """The seed of one test: the same for the same session seed and test id."""
     return int.from_bytes(hashlib.sha256(f"{session_seed}:{nodeid}".encode()).digest()[:4], "big")
-
-
-def resolve_impl(text, build, cwd=None, shell_cwd=None):
-    """The library a --impl or SHMLAB_IMPL value names. A relative path is
-    taken from where the command was typed ($PWD: CTest runs each test in a
-    directory of its own), else the working directory, else beside the build;
-    the first that holds the file wins, else the first (the harness then says
-    why it cannot load it)."""
-    path = pathlib.Path(text)
-    if path.is_absolute():
-        return path
-    bases = [pathlib.Path(b) for b in (shell_cwd, cwd or os.getcwd()) if b] + [pathlib.Path(build).parent]
-    return next(((b / path).resolve() for b in bases if (b / path).exists()), (bases[0] / path).absolute())
-
-
-class Impl:
-    """The implementation under test as `shmlab-harness impl` describes it:
-    path, contract version (e.g. 102), feature set names, or why it cannot
-    be loaded (then every contract test fails with the harness's reason)."""
-
-    def __init__(self, path, version=None, features=(), error=None):
-        self.path, self.version, self.features, self.error = str(path), version, list(features), error
-
-    @property
-    def version_text(self):
-        return f"{self.version // 100}.{self.version % 100}" if isinstance(self.version, int) else "?"
-
-    def describe(self):
-        if self.error:
-            return f"{self.path} (cannot be loaded: {self.error}; every contract test will fail)"
-        return f"{self.path} (contract {self.version_text}, optional features: {', '.join(self.features) or 'none'})"
 
 
 class Session:
@@ -139,7 +108,7 @@ class Session:
     def scenarios(self):
         """{name: metadata} from `list --json`, or a string saying why not."""
         if not os.access(self.exe, os.X_OK):
-            return f"{self.exe} not found: build it first with `{BUILD_HINT}` (or pass --build-dir)"
+            return MISSING.format(self.exe)
         rows = self.ask("list", "--json")
         return {r["name"]: r for r in rows} if isinstance(rows, list) else f"`{self.exe} list --json` gave no list"
 
@@ -339,7 +308,7 @@ class Runner:
 def harness(pytestconfig, tmp_path, request):
     session = pytestconfig.shmlab
     if not os.access(session.exe, os.X_OK):
-        pytest.skip(f"{session.exe} not found: build it first with `{BUILD_HINT}` (or pass --build-dir)")
+        pytest.skip(MISSING.format(session.exe))
     return Runner(Harness(session), tmp_path, request.node.nodeid)
 
 
