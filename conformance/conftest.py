@@ -367,8 +367,8 @@ def explain(run, expected=None):
 
 def as_predicted(run, expected, headline=""):
     """Fails the test unless the harness judged the run as predicted (exit 0
-    under --expect) and found nothing wrong with the run itself: a leftover
-    is a `problem` even in a run whose lesson predicts it is caught."""
-    if run.returncode != EXIT_PASS or run.get("verdict") != "as predicted" or run.get("problem"):
+    under --expect; a leftover or a wrong base is never as predicted there,
+    verdict_of in harness/describe.c), explaining why."""
+    if run.returncode != EXIT_PASS or run.get("verdict") != "as predicted":
         pytest.fail((headline and headline + "\n") + explain(run, expected), pytrace=False)
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import EXIT_USAGE, SOURCE_DIR, Impl, as_predicted, derive_seed, explain, resolve_impl, rule_marker
+from conftest import EXIT_USAGE, SOURCE_DIR, Impl, derive_seed, explain, resolve_impl, rule_marker
 from leftovers import SESSION_TAG, session_leftovers, snapshot
 from results import closing_line, merge_results
 from test_contract import contract_verdict
@@ -32,16 +32,6 @@ def test_seed_is_derived_from_session_seed_and_test_id(request, seed):
 def test_runs_take_the_test_seed(harness, seed):
     run = harness.run("00-selftest-pass", "fork", procs=2)
     assert run["seed"] == seed, explain(run, f"the test's seed {seed}")
-
-
-def test_a_leftover_fails_even_a_run_as_predicted(harness):
-    """00-selftest-sysv-leak leaks a SysV queue on purpose, and so goes as it
-    predicts (caught); the harness's `leftover:` problem still fails the test."""
-    run = harness.run("00-selftest-sysv-leak", "distinct", procs=2, expect=True)
-    assert run["verdict"] == "as predicted" and "leftover:" in run["problem"], explain(run, "a leftover problem")
-    with pytest.raises(pytest.fail.Exception) as failed:
-        as_predicted(run, "nothing left behind")
-    assert "problem reported by the harness: leftover:" in str(failed.value), str(failed.value)
 
 
 def test_leftover_region_names_are_found_and_only_ours():

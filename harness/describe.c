@@ -117,7 +117,10 @@ caught(const struct run *r)
 
 // A "depends" run whose views all had bases of their own gave the bug
 // something to trip on, so it must be caught; where some bases were shared,
-// either way is as predicted.
+// either way is as predicted. A problem of the run itself (a leftover, a
+// base the strategy did not promise) is no lesson's catch and no lesson
+// predicts it, so it makes any run not as predicted; only a self-test,
+// whose subject is the harness's own checks, is caught by one.
 enum verdict
 verdict_of(const struct run *r)
 {
@@ -125,6 +128,8 @@ verdict_of(const struct run *r)
 
 	if (r->result == RESULT_ERROR)
 		return VERDICT_ERROR;
+	if (r->problem[0] && !(r->sc->flags & SELFTEST))
+		return VERDICT_NOT_AS_PREDICTED;
 	if (strcmp(e, "pass") == 0)
 		return r->result == RESULT_PASS ? VERDICT_AS_PREDICTED : VERDICT_NOT_AS_PREDICTED;
 	if (strcmp(e, "caught") == 0 || bases_all_differ(r))
