@@ -4,6 +4,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -261,3 +262,14 @@ def test_session_ends_with_the_closing_line_and_merges_results(tmp_path, pytestc
     for t in data["tests"]:
         assert t["status"] == "passed" and t["rule"] == "null-encoding" and t["lab"] == "03", t
         assert f"--seed {t['seed']}" in t["replay"] and "--impl " in t["replay"], t
+
+
+def test_every_rule_is_described_in_contract_md(scenarios):
+    """CONTRACT.md's table of rules has a row for each rule the harness
+    lists, naming its lab and scenario, and none for a rule it does not: the
+    contract a reader is given is the one the suite checks."""
+    text = (SOURCE_DIR / "CONTRACT.md").read_text()
+    rows = {m[0]: (m[1], m[2]) for m in re.findall(r"^\| `([a-z0-9-]+)` \| (\d\d) \| `([a-z0-9-]+)` \|", text, re.M)}
+    listed = {m["rule"]: (m["lab"], name) for name, m in scenarios.items() if m["contract"]}
+    assert rows == listed, (f"CONTRACT.md lacks {sorted(set(listed) - set(rows))}, describes rules the harness "
+                            f"does not list {sorted(set(rows) - set(listed))}, or names another lab or scenario")
