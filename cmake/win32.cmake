@@ -1,4 +1,4 @@
-# The Win32 track (harness/win32/): cross-compiled with mingw-w64 as an
+# The Win32 track (harness/win32/, built by cmake/win32/): cross-compiled with mingw-w64 as an
 # ExternalProject whose toolchain is cmake/mingw-w64.cmake, into
 # <build>/win32/bin, and tested under Wine (conformance/win32/). Without the
 # cross compiler or Wine the Win32 tests are registered as skipped with the
@@ -19,8 +19,18 @@ endif()
 
 if(SHMLAB_MINGW AND SHMLAB_MINGW_CC)
   include(ExternalProject)
+  # A build tree configured when the cross-build lived in harness/win32/
+  # keeps that folder in its caches, which CMake then refuses: start them anew.
+  foreach(dir win32 win32-i686)
+    if(EXISTS ${PROJECT_BINARY_DIR}/${dir}/CMakeCache.txt)
+      file(STRINGS ${PROJECT_BINARY_DIR}/${dir}/CMakeCache.txt home REGEX "^CMAKE_HOME_DIRECTORY:")
+      if(NOT home MATCHES "/cmake/win32$")
+        file(REMOVE ${PROJECT_BINARY_DIR}/${dir}/CMakeCache.txt)
+      endif()
+    endif()
+  endforeach()
   ExternalProject_Add(shmlab_win32
-    SOURCE_DIR ${PROJECT_SOURCE_DIR}/harness/win32
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}/cmake/win32
     BINARY_DIR ${PROJECT_BINARY_DIR}/win32
     CMAKE_ARGS
       -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/mingw-w64.cmake
@@ -38,7 +48,7 @@ endif()
 find_program(SHMLAB_MINGW32_CC NAMES i686-w64-mingw32-gcc)
 if(SHMLAB_MINGW AND SHMLAB_MINGW_CC AND SHMLAB_MINGW32_CC)
   ExternalProject_Add(shmlab_win32_i686
-    SOURCE_DIR ${PROJECT_SOURCE_DIR}/harness/win32
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}/cmake/win32
     BINARY_DIR ${PROJECT_BINARY_DIR}/win32-i686
     CMAKE_ARGS
       -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/mingw-w64.cmake

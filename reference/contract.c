@@ -1,7 +1,7 @@
 // The reference implements version 1.2 of the contract: the core; the
 // handles feature set wherever its source is built in (handles.c on POSIX,
 // handles_win32.c in the Win32 builds that define SHMLAB_HANDLES_WIN32,
-// harness/win32/CMakeLists.txt); and on POSIX the global ids feature set
+// cmake/win32/CMakeLists.txt); and on POSIX the global ids feature set
 // (mailbox.c, function_table.c).
 #include "shmlab/contract.h"
 
