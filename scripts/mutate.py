@@ -40,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 
+from soak import sysv_ids   # {(table, id): pids} of this user's System V objects
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 STRATEGIES = ("distinct", "double", "fork", "same", "kernel")
@@ -137,22 +139,6 @@ def build(mutant, where):
     return lib if subprocess.run(cmd, capture_output=True, timeout=120).returncode == 0 else None
 
 
-def _sysv_pids():
-    """{(table, id): pids} of the System V objects of this user."""
-    cols = {"msg": (7, (5, 6)), "shm": (7, (4, 5))}
-    out = {}
-    for table, (uid, pids) in cols.items():
-        try:
-            rows = pathlib.Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            c = row.split()
-            if int(c[uid]) == os.getuid():
-                out[(table, int(c[1]))] = {int(c[i]) for i in pids} - {0}
-    return out
-
-
 def clean_up(pids, sysv_before):
     """Removes what a mutant's runs left: /dev/shm/shmlab-<pid>-* of theirs,
     and System V objects made since, by them or by nobody yet."""
@@ -160,9 +146,9 @@ def clean_up(pids, sysv_before):
         parts = name.split("-")
         if name.startswith("shmlab-") and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) in pids:
             os.unlink(f"/dev/shm/{name}")
-    for (table, ident), users in _sysv_pids().items():
+    for (table, ident), users in sysv_ids().items():
         if (table, ident) not in sysv_before and (not users or users & pids):
-            subprocess.run(["ipcrm", "-q" if table == "msg" else "-m", str(ident)], capture_output=True)
+            subprocess.run(["ipcrm", {"msg": "-q", "shm": "-m", "sem": "-s"}[table], str(ident)], capture_output=True)
 
 
 def judge(mutant, harness, rules, seed):
@@ -171,7 +157,7 @@ def judge(mutant, harness, rules, seed):
         lib = build(mutant, pathlib.Path(tmp))
         if lib is None:
             return "stillborn", 0
-        pids, before, runs = set(), _sysv_pids(), 0
+        pids, before, runs = set(), sysv_ids(), 0
         try:
             for name, rule in rules:
                 for strategy in STRATEGIES:
