@@ -14,6 +14,7 @@
 
 #include "front.h"
 #include "other_abi.h"
+#include "store_trap.h"
 #include "platform.h"
 #include "report.h"
 
@@ -110,6 +111,11 @@ front_cannot_run(struct run *r, char *why, size_t len)
 		return snprintf(why, len, "address randomization is off (kernel.randomize_va_space is 0, or the "
 		    "harness runs under setarch -R or a debugger), so one program loads at one address in "
 		    "every process and its function pointers would work by accident"), 1;
+	if ((r->sc->flags & STORE_TRAP) && store_trap_unsupported())
+		return snprintf(why, len, "%s", store_trap_unsupported()), 1;
+	if ((r->sc->flags & STORE_TRAP) && r->procs < 2)
+		return snprintf(why, len, "needs two workers, one stopped in its calls and one that acts meanwhile: "
+		    "run it with --procs 2 or more"), 1;
 	return 0;
 }
 

@@ -57,6 +57,8 @@ enum scenario_flags {
 	                        // descriptor (w->region_fd); POSIX only
 	SEALED_REGION = 256,    // MEMFD_REGION, sealed against shrink and grow by the harness
 	                        // before any worker exists (shmlab/seal.h)
+	STORE_TRAP = 512,       // stops workers at their stores (store_trap.h); SKIP where this
+	                        // build cannot, or with fewer than two workers
 };
 
 struct impl;
