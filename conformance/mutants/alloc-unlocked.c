@@ -1,14 +1,14 @@
 // Mutant: an allocator without cross-process synchronisation: one free list for all, plain loads and stores
 // Replaces: reference/alloc.c
-// Caught by: 03-contract-alloc-concurrent
-// That scenario has four workers allocate and free in one heap at the same
-// time; two that pop the same list at once both read the same head, so one
-// block is handed out twice, and the scenario finds it holding the other
-// owner's bytes (or the allocator itself trips over its bitmap: EPROTO).
-// Whether two processes meet inside that window depends on the scheduler;
-// the scenario keeps its workers churning the allocator in rounds that
-// start together, so one run catches it (none survived 90 runs, with and
-// without other load on the machine).
+// Caught by: 03-contract-alloc-interleaved
+// That scenario stops worker 0 before each store of its alloc and free into
+// the region and has worker 1 allocate a block of the same size meanwhile.
+// Here worker 0 has read the shared list's head and is about to store its
+// successor; worker 1 pops the same head; worker 0's store then undoes
+// worker 1's pop, so the block is handed out twice (or the allocator trips
+// over its own bitmap: EPROTO). The window is made, not waited for, so
+// every run catches it. 03-contract-alloc-concurrent, which only runs the
+// workers side by side, catches it in most runs and not all.
 // Killed under: distinct double fork same kernel
 //
 // Everything else is reference/alloc.c as it stands (see README.md): the

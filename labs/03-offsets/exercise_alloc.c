@@ -13,7 +13,7 @@
  *
  *   cmake --build build
  *   SHMLAB_IMPL=build/lib/libshmlab-learner.so ctest --test-dir build -L conformance -L 'alloc-'
- *   build/bin/shmlab-harness run 03-contract-alloc-concurrent --procs 8 --strategy distinct \
+ *   build/bin/shmlab-harness run 03-contract-alloc-interleaved --procs 2 --strategy distinct \
  *       --impl build/lib/libshmlab-learner.so
  *
  * The design. All of the allocator's state lives in the region, and every
