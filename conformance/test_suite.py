@@ -273,3 +273,20 @@ def test_every_rule_is_described_in_contract_md(scenarios):
     listed = {m["rule"]: (m["lab"], name) for name, m in scenarios.items() if m["contract"]}
     assert rows == listed, (f"CONTRACT.md lacks {sorted(set(listed) - set(rows))}, describes rules the harness "
                             f"does not list {sorted(set(rows) - set(listed))}, or names another lab or scenario")
+
+
+def test_every_rule_in_the_traceability_table_exists(scenarios):
+    """README.md's traceability table names only rules the harness lists, and
+    says "untested" where none checks a promise, rather than inventing one."""
+    text = (SOURCE_DIR / "README.md").read_text()
+    section = text.split("## Traceability", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| promise")]
+    rules = {m["rule"] for m in scenarios.values() if m["contract"]}
+    assert rows, "README.md has no traceability table"
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split(" | ")]
+        assert len(cells) == 2, f"a traceability row has two cells: {row}"
+        named = re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", cells[1].split("(", 1)[0])
+        assert named or cells[1].startswith(("untested", "every rule")), f"no rule and not untested: {row}"
+        unknown = set(named) - rules
+        assert not unknown, f"the traceability table names rules the harness does not list: {sorted(unknown)}"

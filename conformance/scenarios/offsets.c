@@ -10,8 +10,9 @@
  *
  * 03-contract-null-encoding: 0 encodes NULL both ways, so memory fresh from ftruncate
  * (all zero bytes) holds only NULL references, offsets and self-relative
- * ones alike; offset 0 never resolves to the base, and a self-relative field
- * cannot name itself (EINVAL).
+ * ones alike; offset 0 never resolves to the base, while the base itself
+ * converts to offset 0 (plain arithmetic, so NULL_OFF: the header holds no
+ * object); and a self-relative field cannot name itself (EINVAL).
  *
  * 03-contract-offsets-across-views: worker 0 builds a list in the region with the
  * allocator, linked by offsets, and publishes it under a root; every worker
@@ -110,6 +111,28 @@ bounds(struct worker *w, const struct shmlab_view *v)
 
 #define SLOT(w)  (SHMLAB_HEADER_SIZE + (uint64_t)((w)->index * 2 + (w)->view) * 64)
 
+// The base itself is offset 0 (contract 1.3): ptr_to_off is p - base for
+// every p in the view, so the base gives SHMLAB_NULL_OFF, not ERANGE; the
+// round trip of the base is NULL, since no object lives in the header.
+static int
+base_is_null_off(struct worker *w, const struct shmlab_view *v)
+{
+	const uint64_t lens[] = { 0, 8, SHMLAB_HEADER_SIZE, v->size };
+	shmlab_off off = 1;
+	char what[80];
+
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		snprintf(what, sizeof what, "ptr_to_off(base, len %#llx)", (unsigned long long)lens[i]);
+		if (SUCCEEDS(w, w->impl->ptr_to_off(v, v->base, lens[i], &off), what) < 0)
+			return -1;
+		if (off != SHMLAB_NULL_OFF)
+			return fail(w, "%s: expected offset 0 (SHMLAB_NULL_OFF), got %#llx", what,
+			    (unsigned long long)off);
+	}
+	return REFUSES(w, ERANGE, w->impl->ptr_to_off(v, v->base, v->size + 1, &off),
+	    "ptr_to_off(base, len size + 1)");
+}
+
 static int
 null_offsets(struct worker *w, const struct shmlab_view *v)
 {
@@ -131,7 +154,7 @@ null_offsets(struct worker *w, const struct shmlab_view *v)
 			return fail(w, "off_to_ptr(0, len %llu): expected NULL, got %p%s", (unsigned long long)lens[i], p,
 			    p == (void *)v->base ? " (the base: offset 0 must encode NULL)" : "");
 	}
-	return 0;
+	return base_is_null_off(w, v);
 }
 
 // The second half of the region is never written: every offset and every

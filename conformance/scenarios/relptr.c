@@ -7,7 +7,7 @@
  * the same bytes mean the same node in every view. A value a peer wrote is
  * input: one that points before the base, past the end or anywhere at all
  * (INT64_MIN, INT64_MAX) is ERANGE, never a pointer; so is a field or a
- * target outside the view.
+ * target outside the view. One past the end is a target (for 0 bytes).
  */
 #include <stdio.h>
 
@@ -158,6 +158,32 @@ refuses_outside(struct worker *w, const struct shmlab_view *v, shmlab_rel *field
 	return 0;
 }
 
+// One past the end (contract 1.3) is a target, as in C (C11 6.5.6p8): rel_set
+// stores the distance to base + size; rel_get gives it back for 0 bytes and
+// refuses any byte there. One more byte is outside the view.
+static int
+one_past_the_end(struct worker *w, const struct shmlab_view *v, shmlab_rel *field)
+{
+	const struct impl *im = w->impl;
+	unsigned char *end = v->base + v->size;
+	int64_t want = (int64_t)(end - (unsigned char *)field);
+	void *p = NULL;
+
+	if (SUCCEEDS(w, im->rel_set(v, field, end), "rel_set to one past the end of the view") < 0)
+		return -1;
+	if (*field != want)
+		return fail(w, "rel_set to one past the end stored %lld, expected %lld", (long long)*field,
+		    (long long)want);
+	if (SUCCEEDS(w, im->rel_get(v, field, 0, &p), "rel_get, len 0, of a field naming one past the end") < 0)
+		return -1;
+	if (p != end)
+		return fail(w, "rel_get, len 0, of a field naming one past the end gave %p, expected %p", p, (void *)end);
+	if (REFUSES(w, ERANGE, im->rel_get(v, field, 1, &p), "rel_get, len 1, of a field naming one past the end") < 0
+	    || REFUSES(w, ERANGE, im->rel_set(v, field, end + 1), "rel_set to two past the end") < 0)
+		return -1;
+	return 0;
+}
+
 static int
 read_and_probe(struct worker *w, const struct shmlab_view *v)
 {
@@ -173,7 +199,7 @@ read_and_probe(struct worker *w, const struct shmlab_view *v)
 	    || SUCCEEDS(w, im->off_to_ptr(v, slots + (uint64_t)(w->index * 2 + w->view) * 64, 64, (void **)&field),
 	    "off_to_ptr of this worker's slot") < 0)
 		return -1;
-	if (refuses_hostile(w, v, field) < 0 || refuses_outside(w, v, field) < 0)
+	if (refuses_hostile(w, v, field) < 0 || refuses_outside(w, v, field) < 0 || one_past_the_end(w, v, field) < 0)
 		return -1;
 	// Set in this view, the field names the first node; read back, the same.
 	if (SUCCEEDS(w, im->rel_set(v, field, first), "rel_set to the first node") < 0
