@@ -67,14 +67,17 @@ _Static_assert(sizeof(struct ind_root) == 40, "a root slot is 40 bytes");
 _Static_assert(sizeof(struct ind_header) <= SHMLAB_HEADER_SIZE, "the header fits its bytes");
 _Static_assert(IND_ROOTS >= SHMLAB_ROOTS, "at least SHMLAB_ROOTS roots");
 
+// The library's own functions, not exported: the contract is the 19 of shmlab.h.
+#define IND_INTERNAL __attribute__((visibility("hidden")))
+
 // The header of a view that holds this layout and whose size is the view's;
 // NULL with errno EPROTO otherwise (root.c).
-struct ind_header *ind_header_of(const struct shmlab_view *v);
+IND_INTERNAL struct ind_header *ind_header_of(const struct shmlab_view *v);
 
 // The region's one lock (lock.c): 0 when held, -1 with errno when the wait
 // was given up (EPROTO: the word is no holder's; ETIMEDOUT: a live holder
 // kept it past the bound).
-int ind_lock(uint32_t *word);
-void ind_unlock(uint32_t *word);
+IND_INTERNAL int ind_lock(uint32_t *word);
+IND_INTERNAL void ind_unlock(uint32_t *word);
 
 #endif
