@@ -69,7 +69,7 @@ bin_of(uint64_t size)
 	unsigned k = IND_EXACT;
 
 	if (size < EXACT_LIMIT)
-		return (unsigned)((size - MIN_BLOCK) / UNIT);
+		return size < MIN_BLOCK ? 0 : (unsigned)((size - MIN_BLOCK) / UNIT);
 	for (size >>= 9; size && k < IND_BINS - 1; size >>= 1)
 		k++;
 	return k;
@@ -169,18 +169,28 @@ linked_ok(const struct heap *hp, uint64_t b)
 	return 0;
 }
 
-// Takes the free block b (linked_ok) off its list. Its links are read now,
-// not when it was checked: an unlink in between may have changed them.
+// Whether a block could start at b: what a link must be before it is
+// written through (a peer may scribble between a check and its use).
+static int
+in_arena(const struct heap *hp, uint64_t b)
+{
+	return b >= hp->start && b < hp->end && hp->end - b >= MIN_BLOCK && (b - hp->start) % UNIT == 0;
+}
+
+// Takes the free block b of size size (linked_ok) off its list. Its links
+// are read now, not when it was checked, since an unlink in between may have
+// changed them; each is read once and written through only if it lies in
+// the arena.
 static void
-unlink_block(const struct heap *hp, uint64_t b)
+unlink_block(const struct heap *hp, uint64_t b, uint64_t size)
 {
 	uint64_t next = *word(hp, b + 8), prev = *word(hp, b + 16);
 
-	if (prev)
+	if (prev && in_arena(hp, prev))
 		*word(hp, prev + 8) = next;
-	else
-		hp->h->bin[bin_of(*word(hp, b))] = next;
-	if (next)
+	else if (!prev)
+		hp->h->bin[bin_of(size)] = next;
+	if (next && in_arena(hp, next))
 		*word(hp, next + 16) = prev;
 }
 
@@ -199,6 +209,8 @@ push_free(const struct heap *hp, uint64_t b, uint64_t size)
 	shmlab_off *head = &hp->h->bin[bin_of(size)];
 	uint64_t first = *head;
 
+	if (first && !in_arena(hp, first))
+		first = 0;      // a scribbled head: the list is lost, nothing is written through it
 	write_block(hp, b, size);
 	*word(hp, b + 8) = first;
 	*word(hp, b + 16) = 0;
@@ -270,7 +282,7 @@ take(struct heap *hp, uint64_t need, uint64_t a, shmlab_off *off)
 	lead = fit.block - fit.free_block;
 	tail = fit.free_size - lead - fit.size;
 	hp->h->busy = 1;
-	unlink_block(hp, fit.free_block);
+	unlink_block(hp, fit.free_block, fit.free_size);
 	if (lead)
 		push_free(hp, fit.free_block, lead);
 	if (tail)
@@ -290,22 +302,22 @@ give_back(struct heap *hp, uint64_t b)
 
 	if (tag == 0 || !(tag & USED))
 		return fail(EPROTO);    // the bitmap says handed out; the tags disagree
-	if (next < hp->end && !(tag_of(hp, next) & USED)) {
-		if (linked_ok(hp, next) < 0)
-			return -1;
-		next_size = tag_of(hp, next);
-	}
-	if (b > hp->start && !(*word(hp, b - 8) & USED)) {
-		prev_size = *word(hp, b - 8);
-		if (prev_size > b - hp->start || linked_ok(hp, b - prev_size) < 0 || tag_of(hp, b - prev_size) != prev_size)
+	if (next < hp->end && !((next_size = tag_of(hp, next)) & USED)) {
+		if (next_size == 0 || linked_ok(hp, next) < 0)
 			return fail(EPROTO);
-	}
+	} else
+		next_size = 0;
+	if (b > hp->start && !((prev_size = *word(hp, b - 8)) & USED)) {
+		if (prev_size > b - hp->start || tag_of(hp, b - prev_size) != prev_size || linked_ok(hp, b - prev_size) < 0)
+			return fail(EPROTO);
+	} else
+		prev_size = 0;
 	hp->h->busy = 1;
 	set_bit(hp, b, 0);
 	if (next_size)
-		unlink_block(hp, next);
+		unlink_block(hp, next, next_size);
 	if (prev_size)
-		unlink_block(hp, b - prev_size);
+		unlink_block(hp, b - prev_size, prev_size);
 	push_free(hp, b - prev_size, prev_size + size + next_size);
 	__atomic_store_n(&hp->h->busy, 0, __ATOMIC_RELEASE);
 	return 0;
