@@ -241,8 +241,31 @@ def test_contract_rules_have_their_ctest_tests(scenarios, pytestconfig):
     for name, s in scenarios.items():
         if s["contract"]:
             assert name == f"{s['lab']}-contract-{s['rule']}", f"{name} checks rule {s['rule']}: one rule, one name"
-    extra = {n for n in tests if n.startswith("conformance.") and n[12:] not in rules} - {"conformance.mutants"}
+    extra = {n for n in tests if n.startswith("conformance.") and n[12:] not in rules} - {"conformance.mutants",
+                                                                                         "conformance.independent"}
     assert not extra, f"CTest tests of rules the harness does not list: {sorted(extra)}"
+
+
+def test_the_independent_implementation_runs_every_core_rule(scenarios, pytestconfig):
+    """conformance.independent, the suite against the second implementation
+    (conformance/independent/), selects every core rule (a rule whose
+    scenario needs no optional feature set) and nothing else, names its
+    library itself (SHMLAB_IMPL cannot redirect it) and keeps its results
+    out of the reference's file."""
+    ctest = shutil.which("ctest")
+    build = pytestconfig.shmlab.build
+    if ctest is None or not (build / "CTestTestfile.cmake").exists():
+        pytest.skip("needs ctest and a configured build directory")
+    out = subprocess.run([ctest, "--test-dir", str(build), "--show-only=json-v1", "-R", r"^conformance\.independent$"],
+                         capture_output=True, text=True, timeout=60)
+    found = json.loads(out.stdout)["tests"]
+    assert len(found) == 1, "no CTest test conformance.independent (conformance/independent/CMakeLists.txt)"
+    command = found[0]["command"]
+    core = {rule_marker(m["rule"]) for m in scenarios.values() if m["contract"] and not m.get("features")}
+    markexpr = command[command.index("-m") + 1]
+    assert set(re.findall(r"\brule_\w+", markexpr)) == core and markexpr.startswith("contract and ("), markexpr
+    assert command[command.index("--impl") + 1].endswith("/libshmlab-independent.so"), command
+    assert not command[command.index("--results") + 1].endswith("/conformance-results.json"), command
 
 
 def test_session_ends_with_the_closing_line_and_merges_results(tmp_path, pytestconfig):
