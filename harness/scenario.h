@@ -57,6 +57,9 @@ enum scenario_flags {
 	                        // descriptor (w->region_fd); POSIX only
 	SEALED_REGION = 256,    // MEMFD_REGION, sealed against shrink and grow by the harness
 	                        // before any worker exists (shmlab/seal.h)
+	OLD_KERNEL_MMAP = 512,  // POSIX: workers run with libshmlab-old-kernel.so preloaded,
+	                        // whose mmap takes MAP_FIXED_NOREPLACE as a hint, as Linux
+	                        // before 4.17 did (conformance/shims/old_kernel_mmap.c)
 };
 
 struct impl;
