@@ -6,6 +6,10 @@
  * views of it share bytes; closing the descriptor and unlinking the name
  * leave the views working; after unlink the name is gone (ENOENT); unmap
  * really unmaps. An anonymous (memfd) region has no name and maps the same.
+ * A name too long for r->name is refused (-1) by create, which makes nothing,
+ * and by open, even of a region that exists under it; what the
+ * contract leaves open (an object not yet sized, 0 bytes, a view that is not
+ * one) is 0 or -1 with errno, never another value.
  *
  * 02-contract-map-at-address: a view lands exactly where it is asked to, or the call
  * fails: EEXIST where anything is mapped (even one page of the range, even
@@ -265,6 +269,127 @@ anonymous_life(struct worker *w, struct made *m)
 	return unmaps(w, m, &a) < 0 || unmaps(w, m, &b) < 0 ? -1 : 0;
 }
 
+// Either 0 or -1 with errno set, as every function of the contract: a call
+// the contract does not say must fail may succeed, but never returns else.
+static int
+zero_or_minus_one(struct worker *w, int rc, int err, const char *what)
+{
+	if (rc == 0 || (rc == -1 && err != 0))
+		return 0;
+	return fail(w, "%s: expected 0, or -1 with errno set; got %d with %s", what, rc, errname(err));
+}
+
+#define ANSWERS(w, call, what) (errno = 0, check_rc = (call), zero_or_minus_one((w), check_rc, errno, (what)))
+
+// Fails if name exists (and removes it): a failed create must leave nothing.
+static int
+no_such_name(struct worker *w, const char *name, const char *what)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	shm_unlink(name);
+	return fail(w, "%s failed, but left the name %.40s... behind", what, name);
+}
+
+// A name one byte too long for r->name (SHMLAB_NAME_MAX with its NUL) is
+// refused, creates nothing, and writes nothing past the struct.
+static int
+name_too_long(struct worker *w)
+{
+	struct { struct shmlab_region r; unsigned char after[16]; } guarded;
+	char name[SHMLAB_NAME_MAX + 1];
+	size_t n;
+	int fd;
+
+	if (shmlab_region_random_name(name, sizeof name) < 0)
+		return fail(w, "cannot make a region name: %s", errname(errno));
+	for (n = strlen(name); n < SHMLAB_NAME_MAX; n++)
+		name[n] = 'x';
+	name[n] = '\0';
+	memset(guarded.after, 0xa5, sizeof guarded.after);
+	errno = 0;
+	check_rc = w->impl->region_create(&guarded.r, name, SIZE);
+	if (check_rc == 0) {
+		close(guarded.r.fd);
+		shm_unlink(name);
+	}
+	if (check_rc != -1 || errno == 0)
+		return fail(w, "region_create of a %zu-byte name (r->name holds %u with its NUL): expected -1 with "
+		    "errno set, got %d with %s", n, SHMLAB_NAME_MAX, check_rc, errname(errno));
+	for (size_t i = 0; i < sizeof guarded.after; i++)
+		if (guarded.after[i] != 0xa5)
+			return fail(w, "region_create of a %zu-byte name wrote past the struct shmlab_region", n);
+	if (no_such_name(w, name, "region_create of a name too long") < 0)
+		return -1;
+	// The object exists (made here directly): the name still does not fit.
+	if ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0 || ftruncate(fd, SIZE) < 0) {
+		if (fd >= 0)
+			close(fd);
+		shm_unlink(name);
+		return fail(w, "cannot make a region of a %zu-byte name with shm_open: %s", n, errname(errno));
+	}
+	close(fd);
+	errno = 0;
+	check_rc = w->impl->region_open(&guarded.r, name);
+	shm_unlink(name);
+	if (check_rc == 0)
+		close(guarded.r.fd);
+	if (check_rc != -1 || errno == 0)
+		return fail(w, "region_open of an existing region with a %zu-byte name (r->name holds %u with its "
+		    "NUL): expected -1 with errno set, got %d with %s", n, SHMLAB_NAME_MAX, check_rc, errname(errno));
+	for (size_t i = 0; i < sizeof guarded.after; i++)
+		if (guarded.after[i] != 0xa5)
+			return fail(w, "region_open of a %zu-byte name wrote past the struct shmlab_region", n);
+	return 0;
+}
+
+// Refusals the contract leaves open are still -1 with errno, never else:
+// an object not yet sized, sizes 0 and 2^64 - 1, views that are not views.
+static int
+odd_requests(struct worker *w, struct made *m)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_region r;
+	struct shmlab_view none = { NULL, SIZE }, skewed;
+	char name[SHMLAB_NAME_MAX];
+	unsigned char *page;
+	int fd;
+
+	if (shmlab_region_random_name(name, sizeof name) < 0)
+		return fail(w, "cannot make a region name: %s", errname(errno));
+	strcpy(m->name, name);
+	if ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0)
+		return fail(w, "shm_open(O_CREAT) failed: %s", errname(errno));
+	keep_fd(m, fd);
+	if (ANSWERS(w, im->region_open(&r, name), "region_open of an object of 0 bytes (created, not sized)") < 0)
+		return -1;
+	if (check_rc == 0)
+		keep_fd(m, r.fd);
+	if (ANSWERS(w, im->region_create(&r, NULL, 0), "region_create(NULL, 0 bytes)") < 0)
+		return -1;
+	if (check_rc == 0)
+		keep_fd(m, r.fd);
+	errno = 0;
+	if ((check_rc = im->region_create(&r, NULL, UINT64_MAX)) != -1 || errno == 0) {
+		if (check_rc == 0)
+			keep_fd(m, r.fd);
+		return fail(w, "region_create(NULL, 2^64 - 1 bytes: more than any file holds): expected -1 with errno "
+		    "set, got %d with %s", check_rc, errname(errno));
+	}
+	if (ANSWERS(w, im->view_unmap(&none), "view_unmap of a view whose base is NULL") < 0)
+		return -1;
+	page = mmap(NULL, SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return fail(w, "cannot map a private page: %s", errname(errno));
+	keep_range(m, page, SIZE);
+	skewed = (struct shmlab_view){ page + 8, SIZE - 8 };
+	return ANSWERS(w, im->view_unmap(&skewed), "view_unmap of a view at a base that is not page-aligned");
+}
+
 static int
 lifecycle(struct worker *w, const struct shmlab_view *v)
 {
@@ -276,6 +401,11 @@ lifecycle(struct worker *w, const struct shmlab_view *v)
 	undo(&m);
 	if (rc == 0)
 		rc = anonymous_life(w, &m);
+	undo(&m);
+	if (rc == 0)
+		rc = name_too_long(w);
+	if (rc == 0)
+		rc = odd_requests(w, &m);
 	undo(&m);
 	return rc;
 }
