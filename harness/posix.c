@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -218,6 +219,8 @@ start(struct run *r, int i, int *ends, int nends)
 			chan_tell(3, &(struct wire_msg){ .word = WIRE_NOSTART, .text = why });
 			_exit(127);
 		}
+		if ((r->sc->flags & OLD_KERNEL_MMAP) && setenv("LD_PRELOAD", r->old_kernel, 1) < 0)
+			_exit(127);
 		execv(exe, argv);
 		snprintf(why, sizeof why, "cannot start %s: %s", exe, strerror(errno));
 		chan_tell(windows ? 1 : 3, &(struct wire_msg){ .word = WIRE_NOSTART, .text = why });

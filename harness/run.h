@@ -48,6 +48,7 @@ struct run {
 	const char *worker_win64;       // MIXED_ABI under win64: the Windows worker, run by
 	const char *wine64;             // this 64-bit Wine loader
 	const char *worker_other;       // OTHER_BUILD: the other build of the worker
+	const char *old_kernel;         // OLD_KERNEL_MMAP: the library preloaded into workers
 	const char *impl;               // CONTRACT scenarios: the library under test
 	int impl_version;
 	struct placement plan;

@@ -59,6 +59,9 @@ enum scenario_flags {
 	                        // before any worker exists (shmlab/seal.h)
 	STORE_TRAP = 512,       // stops workers at their stores (store_trap.h); SKIP where this
 	                        // build cannot, or with fewer than two workers
+	OLD_KERNEL_MMAP = 1024, // POSIX: workers run with libshmlab-old-kernel.so preloaded,
+	                        // whose mmap takes MAP_FIXED_NOREPLACE as a hint, as Linux
+	                        // before 4.17 did (conformance/shims/old_kernel_mmap.c)
 };
 
 struct impl;

@@ -6,11 +6,21 @@
  * views of it share bytes; closing the descriptor and unlinking the name
  * leave the views working; after unlink the name is gone (ENOENT); unmap
  * really unmaps. An anonymous (memfd) region has no name and maps the same.
+ * A name too long for r->name is refused (-1) by create, which makes nothing,
+ * and by open, even of a region that exists under it; what the
+ * contract leaves open (an object not yet sized, 0 bytes, a view that is not
+ * one) is 0 or -1 with errno, never another value.
  *
  * 02-contract-map-at-address: a view lands exactly where it is asked to, or the call
  * fails: EEXIST where anything is mapped (even one page of the range, even
  * the region itself), and what was there is untouched (MAP_FIXED would have
  * replaced it); EINVAL for an address that is not page-aligned.
+ *
+ * 02-contract-map-at-old-kernel: the same on a kernel older than 4.17, which
+ * takes MAP_FIXED_NOREPLACE as a hint (the harness preloads an mmap that
+ * does so): a view lands where asked when the range is free; over a busy
+ * range the call still fails (EEXIST or EADDRNOTAVAIL), what was there is
+ * untouched, and no view of the region is left wherever the kernel put it.
  *
  * 02-contract-shared-bytes: what one process writes through its view, every
  * other process reads through each of its own, and the other way round.
@@ -21,9 +31,11 @@
  * under test, which may be what failed).
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -257,6 +269,127 @@ anonymous_life(struct worker *w, struct made *m)
 	return unmaps(w, m, &a) < 0 || unmaps(w, m, &b) < 0 ? -1 : 0;
 }
 
+// Either 0 or -1 with errno set, as every function of the contract: a call
+// the contract does not say must fail may succeed, but never returns else.
+static int
+zero_or_minus_one(struct worker *w, int rc, int err, const char *what)
+{
+	if (rc == 0 || (rc == -1 && err != 0))
+		return 0;
+	return fail(w, "%s: expected 0, or -1 with errno set; got %d with %s", what, rc, errname(err));
+}
+
+#define ANSWERS(w, call, what) (errno = 0, check_rc = (call), zero_or_minus_one((w), check_rc, errno, (what)))
+
+// Fails if name exists (and removes it): a failed create must leave nothing.
+static int
+no_such_name(struct worker *w, const char *name, const char *what)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	shm_unlink(name);
+	return fail(w, "%s failed, but left the name %.40s... behind", what, name);
+}
+
+// A name one byte too long for r->name (SHMLAB_NAME_MAX with its NUL) is
+// refused, creates nothing, and writes nothing past the struct.
+static int
+name_too_long(struct worker *w)
+{
+	struct { struct shmlab_region r; unsigned char after[16]; } guarded;
+	char name[SHMLAB_NAME_MAX + 1];
+	size_t n;
+	int fd;
+
+	if (shmlab_region_random_name(name, sizeof name) < 0)
+		return fail(w, "cannot make a region name: %s", errname(errno));
+	for (n = strlen(name); n < SHMLAB_NAME_MAX; n++)
+		name[n] = 'x';
+	name[n] = '\0';
+	memset(guarded.after, 0xa5, sizeof guarded.after);
+	errno = 0;
+	check_rc = w->impl->region_create(&guarded.r, name, SIZE);
+	if (check_rc == 0) {
+		close(guarded.r.fd);
+		shm_unlink(name);
+	}
+	if (check_rc != -1 || errno == 0)
+		return fail(w, "region_create of a %zu-byte name (r->name holds %u with its NUL): expected -1 with "
+		    "errno set, got %d with %s", n, SHMLAB_NAME_MAX, check_rc, errname(errno));
+	for (size_t i = 0; i < sizeof guarded.after; i++)
+		if (guarded.after[i] != 0xa5)
+			return fail(w, "region_create of a %zu-byte name wrote past the struct shmlab_region", n);
+	if (no_such_name(w, name, "region_create of a name too long") < 0)
+		return -1;
+	// The object exists (made here directly): the name still does not fit.
+	if ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0 || ftruncate(fd, SIZE) < 0) {
+		if (fd >= 0)
+			close(fd);
+		shm_unlink(name);
+		return fail(w, "cannot make a region of a %zu-byte name with shm_open: %s", n, errname(errno));
+	}
+	close(fd);
+	errno = 0;
+	check_rc = w->impl->region_open(&guarded.r, name);
+	shm_unlink(name);
+	if (check_rc == 0)
+		close(guarded.r.fd);
+	if (check_rc != -1 || errno == 0)
+		return fail(w, "region_open of an existing region with a %zu-byte name (r->name holds %u with its "
+		    "NUL): expected -1 with errno set, got %d with %s", n, SHMLAB_NAME_MAX, check_rc, errname(errno));
+	for (size_t i = 0; i < sizeof guarded.after; i++)
+		if (guarded.after[i] != 0xa5)
+			return fail(w, "region_open of a %zu-byte name wrote past the struct shmlab_region", n);
+	return 0;
+}
+
+// Refusals the contract leaves open are still -1 with errno, never else:
+// an object not yet sized, sizes 0 and 2^64 - 1, views that are not views.
+static int
+odd_requests(struct worker *w, struct made *m)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_region r;
+	struct shmlab_view none = { NULL, SIZE }, skewed;
+	char name[SHMLAB_NAME_MAX];
+	unsigned char *page;
+	int fd;
+
+	if (shmlab_region_random_name(name, sizeof name) < 0)
+		return fail(w, "cannot make a region name: %s", errname(errno));
+	strcpy(m->name, name);
+	if ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0)
+		return fail(w, "shm_open(O_CREAT) failed: %s", errname(errno));
+	keep_fd(m, fd);
+	if (ANSWERS(w, im->region_open(&r, name), "region_open of an object of 0 bytes (created, not sized)") < 0)
+		return -1;
+	if (check_rc == 0)
+		keep_fd(m, r.fd);
+	if (ANSWERS(w, im->region_create(&r, NULL, 0), "region_create(NULL, 0 bytes)") < 0)
+		return -1;
+	if (check_rc == 0)
+		keep_fd(m, r.fd);
+	errno = 0;
+	if ((check_rc = im->region_create(&r, NULL, UINT64_MAX)) != -1 || errno == 0) {
+		if (check_rc == 0)
+			keep_fd(m, r.fd);
+		return fail(w, "region_create(NULL, 2^64 - 1 bytes: more than any file holds): expected -1 with errno "
+		    "set, got %d with %s", check_rc, errname(errno));
+	}
+	if (ANSWERS(w, im->view_unmap(&none), "view_unmap of a view whose base is NULL") < 0)
+		return -1;
+	page = mmap(NULL, SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return fail(w, "cannot map a private page: %s", errname(errno));
+	keep_range(m, page, SIZE);
+	skewed = (struct shmlab_view){ page + 8, SIZE - 8 };
+	return ANSWERS(w, im->view_unmap(&skewed), "view_unmap of a view at a base that is not page-aligned");
+}
+
 static int
 lifecycle(struct worker *w, const struct shmlab_view *v)
 {
@@ -268,6 +401,11 @@ lifecycle(struct worker *w, const struct shmlab_view *v)
 	undo(&m);
 	if (rc == 0)
 		rc = anonymous_life(w, &m);
+	undo(&m);
+	if (rc == 0)
+		rc = name_too_long(w);
+	if (rc == 0)
+		rc = odd_requests(w, &m);
 	undo(&m);
 	return rc;
 }
@@ -379,6 +517,140 @@ map_at(struct worker *w, const struct shmlab_view *v)
 	return rc;
 }
 
+// ---------------------------------------------------------------- map-at, old kernel
+
+// The views of the region open as fd in this process: lines of
+// /proc/self/maps (proc(5)) that name its device and inode.
+static int
+views_of(int fd)
+{
+	struct stat st;
+	char line[512];
+	unsigned major_no, minor_no;
+	unsigned long long ino;
+	int n = 0;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	if (maps == NULL || fstat(fd, &st) < 0) {
+		if (maps)
+			fclose(maps);
+		return -1;
+	}
+	while (fgets(line, sizeof line, maps))
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &major_no, &minor_no, &ino) == 3
+		    && ino == (unsigned long long)st.st_ino && major_no == major(st.st_dev)
+		    && minor_no == minor(st.st_dev))
+			n++;
+	fclose(maps);
+	return n;
+}
+
+// Whether this process's mmap is the old kernel's: MAP_FIXED_NOREPLACE over
+// a busy page places the mapping elsewhere instead of failing.
+static int
+old_kernel_here(long page)
+{
+	void *busy = mmap(NULL, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *p;
+
+	if (busy == MAP_FAILED)
+		return 0;
+	p = mmap(busy, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	munmap(busy, (size_t)page);
+	if (p == MAP_FAILED)
+		return 0;
+	munmap(p, (size_t)page);
+	return p != busy;
+}
+
+// On the old kernel a busy range is only a hint taken elsewhere: the call
+// must fail all the same (EEXIST, or EADDRNOTAVAIL: placed elsewhere), leave
+// the marker, and leave no view of the region behind.
+static int
+refuses_busy_old(struct worker *w, struct made *m, const struct shmlab_region *r, unsigned char *at,
+    size_t marker_at, const char *what)
+{
+	struct shmlab_view v = { NULL, 0 };
+	unsigned char mark = (unsigned char)(0x5a ^ w->index);
+	int before = views_of(r->fd), after;
+
+	at[marker_at] = mark;
+	errno = 0;
+	check_rc = w->impl->region_map(r, at, &v);
+	if (check_rc == 0) {
+		if (v.base != at)
+			keep_map(m, &v);
+		return fail(w, "%s: expected -1 with EEXIST or EADDRNOTAVAIL, got 0 with the view at %p", what,
+		    (void *)v.base);
+	}
+	if (check_rc != -1 || (errno != EEXIST && errno != EADDRNOTAVAIL))
+		return fail(w, "%s: expected -1 with EEXIST or EADDRNOTAVAIL, got %d with %s", what, check_rc,
+		    errname(errno));
+	if (at[marker_at] != mark)
+		return fail(w, "%s: refused, but the byte %#x at %p is now %#x", what, mark, (void *)(at + marker_at),
+		    at[marker_at]);
+	if ((after = views_of(r->fd)) != before)
+		return fail(w, "%s: refused, but the region had %d views here before and %d after: the view the "
+		    "kernel placed elsewhere was left mapped", what, before, after);
+	return 0;
+}
+
+static int
+map_at_old_checks(struct worker *w, struct made *m, const struct shmlab_region *r, long page)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_view a = { NULL, 0 }, bad = { NULL, 0 };
+	unsigned char *at = free_range(SIZE + 2 * (size_t)page), *busy;
+
+	if (at == NULL)
+		return fail(w, "no free address range for the checks: %s", errname(errno));
+	at += page;
+	if (SUCCEEDS(w, im->region_map(r, at, &a), "region_map at a free page-aligned address (old kernel)") < 0)
+		return -1;
+	keep_map(m, &a);
+	if (a.base != at)
+		return fail(w, "region_map(at %p) on the old kernel: the view is at %p", (void *)at, (void *)a.base);
+	if (refuses_busy_old(w, m, r, a.base, 300, "region_map over a view of the region itself (old kernel)") < 0)
+		return -1;
+	busy = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (busy == MAP_FAILED)
+		return fail(w, "cannot map a private page: %s", errname(errno));
+	keep_range(m, busy, SIZE);
+	// Only the last page of the range is in use: the hint is taken elsewhere all the same.
+	munmap(busy, SIZE - (size_t)page);
+	m->map[m->nmap - 1] = (struct mapping){ busy + SIZE - page, (size_t)page };
+	if (refuses_busy_old(w, m, r, busy, SIZE - (size_t)page + 9,
+	    "region_map over a range whose last page is in use (old kernel)") < 0)
+		return -1;
+	// An address that is not page-aligned is refused before any kernel sees it.
+	if (REFUSES(w, EINVAL, im->region_map(r, at + SIZE + 8, &bad), "region_map at an address that is not "
+	    "page-aligned (old kernel)") < 0) {
+		if (check_rc == 0)
+			keep_map(m, &bad);
+		return -1;
+	}
+	return unmaps(w, m, &a);
+}
+
+static int
+map_at_old(struct worker *w, const struct shmlab_view *v)
+{
+	struct made m = { .nfd = 0 };
+	struct shmlab_region r;
+	long page = sysconf(_SC_PAGESIZE);
+	int rc;
+
+	(void)v;
+	if (!old_kernel_here(page))
+		return fail(w, "this worker's mmap honours MAP_FIXED_NOREPLACE: the harness did not start it with "
+		    "the old kernel's mmap (libshmlab-old-kernel.so)");
+	if (SUCCEEDS(w, w->impl->region_create(&r, NULL, SIZE), "region_create(NULL: anonymous)") < 0)
+		return -1;
+	keep_fd(&m, r.fd);
+	rc = map_at_old_checks(w, &m, &r, page);
+	undo(&m);
+	return rc;
+}
+
 // ---------------------------------------------------------------- shared bytes
 
 #define STAMPS  4096u           // the last page holds one stamp per worker and view
@@ -464,6 +736,17 @@ const struct scenario contract_map_at_address = {
 	.flags = CONTRACT,
 	.passes_under = ALL_STRATEGIES,
 	.run = map_at,
+};
+
+const struct scenario contract_map_at_old_kernel = {
+	.name = "02-contract-map-at-old-kernel",
+	.summary = "on a kernel that takes MAP_FIXED_NOREPLACE as a hint, a busy address still fails, leaving nothing",
+	.handout = "labs/02-raw-pointers/README.md#exercise",
+	.rule = "map-at-old-kernel",
+	.region_size = SIZE,
+	.flags = CONTRACT | OLD_KERNEL_MMAP,
+	.passes_under = ALL_STRATEGIES,
+	.run = map_at_old,
 };
 
 const struct scenario contract_shared_bytes = {

@@ -8,7 +8,8 @@
  * 8-byte values (from the run's seed) at random places all over the region:
  * the header, the roots, the allocator's metadata, the nodes. Every call may
  * fail, and most will; none may crash, hang, or touch memory outside the
- * region (the harness fences the other view under `double`). A reader's
+ * region (the harness fences the other view under `double`), and an offset
+ * root_get gives must lie inside the region. A reader's
  * walk is bounded by the number of nodes, so a scribbled cycle ends it.
  *
  * Readers go on until the scribbler has made SCRIBBLES writes, so that they
@@ -109,7 +110,13 @@ use_anyway(struct worker *w, const struct shmlab_view *v)
 		struct node *n;
 		void *p;
 		uint32_t steps = 0;
-		if (im->root_get(v, LIST, &at) == 0)
+		if (im->root_get(v, LIST, &at) == 0) {
+			if (at >= v->size) {
+				__atomic_fetch_add(&control(v)->readers_done, 1, __ATOMIC_RELEASE);
+				return fail(w, "root_get gave offset %#llx, outside the region of %#llx bytes "
+				    "(a stored offset is checked: ERANGE)", (unsigned long long)at,
+				    (unsigned long long)v->size);
+			}
 			// The library checks that a node lies inside the region; that it
 			// lies where a node can (aligned) is the reader's to check.
 			while (at != 0 && at % _Alignof(struct node) == 0 && steps++ <= NODES
@@ -120,6 +127,7 @@ use_anyway(struct worker *w, const struct shmlab_view *v)
 					p = NULL;
 				at = __atomic_load_n(&n->next, __ATOMIC_RELAXED);
 			}
+		}
 		if (im->alloc(v, 8 + (uint64_t)r % 200, 8, &block) == 0)
 			(void)im->free(v, block);
 	}
