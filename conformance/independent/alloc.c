@@ -95,7 +95,7 @@ geometry_ok(struct heap *hp)
 	struct ind_header *h = hp->h;
 	uint64_t bm = h->bitmap, s = h->arena_start, e = h->arena_end, size = hp->v->size;
 
-	if (bm < SHMLAB_HEADER_SIZE || bm % 8 || s % UNIT != 8 || e % UNIT != 8 || s >= e || e > size
+	if (bm < SHMLAB_HEADER_SIZE || bm % 8 || bm >= s || s % UNIT != 8 || e % UNIT != 8 || s >= e || e > size
 	    || s - bm < bitmap_bytes(e - s))
 		return fail(EPROTO);
 	hp->bitmap = bm, hp->start = s, hp->end = e;

@@ -8,8 +8,8 @@
  * the middle of a change to the heap (busy set) leaves a heap that refuses
  * every later alloc and free with EPROTO, while the roots, which need no
  * heap, still work. A live holder that never lets go (pid 1) makes a call
- * fail with ETIMEDOUT, and a lock word that is no thread id with EPROTO:
- * errors, never a hang. The region is a memfd: nothing is left behind.
+ * fail with EPROTO after a second, and a lock word without lock.c's tag
+ * at once: errors, never a hang. The region is a memfd: nothing is left behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +37,7 @@ die_holding(struct ind_header *h, int mid_change)
 	pid_t child = fork();
 
 	if (child == 0) {
-		__atomic_store_n(&h->lock, (uint32_t)gettid(), __ATOMIC_RELEASE);
+		__atomic_store_n(&h->lock, IND_LOCK_HELD | (uint32_t)gettid(), __ATOMIC_RELEASE);
 		if (mid_change)
 			__atomic_store_n(&h->busy, 1, __ATOMIC_RELEASE);
 		_exit(0);
@@ -69,10 +69,10 @@ main(void)
 	expect("free in the damaged heap", shmlab_free(&v, off), EPROTO);
 	expect("root_set still works", shmlab_root_set(&v, "after", 2048), 0);
 
-	__atomic_store_n(&h->lock, 1, __ATOMIC_RELEASE);        // pid 1 lives as long as we do
-	expect("root_set while a live holder never lets go", shmlab_root_set(&v, "never", 2048), ETIMEDOUT);
-	__atomic_store_n(&h->lock, UINT32_C(0x7fffffff), __ATOMIC_RELEASE);
-	expect("root_set with a lock word that is no thread id", shmlab_root_set(&v, "never", 2048), EPROTO);
+	__atomic_store_n(&h->lock, IND_LOCK_HELD | 1, __ATOMIC_RELEASE);        // pid 1 lives as long as we do
+	expect("root_set while a live holder never lets go", shmlab_root_set(&v, "never", 2048), EPROTO);
+	__atomic_store_n(&h->lock, 16, __ATOMIC_RELEASE);
+	expect("root_set with a lock word that lacks the tag", shmlab_root_set(&v, "never", 2048), EPROTO);
 
 	shmlab_view_unmap(&v);
 	shmlab_region_close(&r);

@@ -7,7 +7,7 @@
  *
  *   0    magic "INDP" and layout number      (tell a formatted region)
  *   8    size of the region                  (shmlab_check compares it)
- *   16   lock word: 0, or the tid of the holder (lock.c)
+ *   16   lock word: 0, or a tag and the tid of the holder (lock.c)
  *   20   heap state: none, ready, damaged
  *   24   busy: 1 while the lock holder rewrites the heap's blocks
  *   32   the heap's geometry: bitmap, arena start and end (offsets)
@@ -75,8 +75,9 @@ _Static_assert(IND_ROOTS >= SHMLAB_ROOTS, "at least SHMLAB_ROOTS roots");
 IND_INTERNAL struct ind_header *ind_header_of(const struct shmlab_view *v);
 
 // The region's one lock (lock.c): 0 when held, -1 with errno when the wait
-// was given up (EPROTO: the word is no holder's; ETIMEDOUT: a live holder
-// kept it past the bound).
+// was given up (EPROTO: the word is no holder's, or a live holder kept it
+// past the bound).
+#define IND_LOCK_HELD   UINT32_C(0x5a800000)     // lock.c's tag of a held lock word
 IND_INTERNAL int ind_lock(uint32_t *word);
 IND_INTERNAL void ind_unlock(uint32_t *word);
 

@@ -1,7 +1,8 @@
 /*
- * The region's one lock: a 32-bit word in the header, 0 when free, else the
- * thread id of its holder, with bit 31 (WAITERS) set when someone may be
- * asleep on it. The same 4 bytes, read with the same __atomic operations,
+ * The region's one lock: a 32-bit word in the header, 0 when free, else
+ * HELD (a tag in bits 22 to 30, above any Linux thread id) with the thread
+ * id of its holder, and bit 31 (WAITERS) set when someone may be asleep on
+ * it. The tag tells a held lock from a word a peer scribbled over. The same 4 bytes, read with the same __atomic operations,
  * in a 32-bit and a 64-bit process (a pthread_mutex_t would not do: its
  * size differs between i386 and x86-64).
  *
@@ -26,10 +27,11 @@
  * a new thread before anyone looked keeps the lock held: the waiters then
  * give up at the bound, as below, rather than hang.
  *
- * Bounded: a word that is no thread id (a peer scribbled over the header)
- * is EPROTO at once, and a live holder that keeps the lock for WAIT_NS
- * (critical sections last microseconds) makes the call fail with ETIMEDOUT,
- * well within any caller's deadline. Not reentrant: a thread never calls a
+ * Bounded: a word without the tag (a peer scribbled over the header) is
+ * EPROTO at once, and so is a live holder that keeps the lock for WAIT_NS
+ * (critical sections last microseconds): the region is taken for damaged,
+ * with the contract's error for a corrupt state, well within any caller's
+ * deadline. Not reentrant: a thread never calls a
  * locking function while it holds the lock.
  */
 #include <errno.h>
@@ -43,7 +45,8 @@
 #include "layout.h"
 
 #define WAITERS         UINT32_C(0x80000000)
-#define TID_MAX         4194304u        // PID_MAX_LIMIT: no Linux thread id is larger
+#define TAG_MASK        UINT32_C(0x7fc00000)    // above PID_MAX_LIMIT (2^22): no tid reaches it
+#define HELD            IND_LOCK_HELD
 #define YIELDS          4u              // attempts before sleeping
 #define NAP_NS          5000000         // a sleeper looks at the holder this often
 #define WAIT_NS         1000000000u     // the longest a live holder is waited for
@@ -81,7 +84,7 @@ nap(uint32_t *word, uint32_t seen)
 int
 ind_lock(uint32_t *word)
 {
-	uint32_t me = (uint32_t)gettid(), want = me, seen, holder;
+	uint32_t me = HELD | (uint32_t)gettid(), want = me, seen, holder;
 	uint64_t deadline = 0;
 
 	for (uint32_t attempt = 0;; attempt++) {
@@ -89,7 +92,7 @@ ind_lock(uint32_t *word)
 		if (__atomic_compare_exchange_n(word, &seen, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return 0;
 		holder = seen & ~WAITERS;
-		if (holder == 0 || holder > TID_MAX) {
+		if ((holder & TAG_MASK) != HELD || holder == HELD) {
 			errno = EPROTO;
 			return -1;
 		}
@@ -104,13 +107,13 @@ ind_lock(uint32_t *word)
 		if (!nap(word, seen | WAITERS))
 			continue;
 		seen |= WAITERS;
-		if (holder_is_dead(holder)
+		if (holder_is_dead(holder & ~TAG_MASK)
 		    && __atomic_compare_exchange_n(word, &seen, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return 0;
 		if (deadline == 0)
 			deadline = now_ns() + WAIT_NS;
 		else if (now_ns() > deadline) {
-			errno = ETIMEDOUT;
+			errno = EPROTO;
 			return -1;
 		}
 	}

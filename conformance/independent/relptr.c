@@ -61,7 +61,7 @@ shmlab_rel_set(const struct shmlab_view *v, shmlab_rel *field, const void *targe
 		store(field, 0);
 		return 0;
 	}
-	if ((uintptr_t)target < (uintptr_t)v->base || (uint64_t)((uintptr_t)target - (uintptr_t)v->base) >= v->size) {
+	if ((uintptr_t)target < (uintptr_t)v->base || (uint64_t)((uintptr_t)target - (uintptr_t)v->base) > v->size) {
 		errno = ERANGE;
 		return -1;
 	}
