@@ -3,6 +3,7 @@
 reference does it reject?
 
     scripts/mutate.py list                       every mutant: id, then the changed line
+    scripts/mutate.py same-code ID...            does the mutant compile to the reference's code?
     scripts/mutate.py run BUILD [-j N] [--sample N] [--seed K] [--only TEXT]
                           [--state FILE | --no-state] [--time-limit SECONDS]
                           [--report FILE.md] [--report FILE.json] [--check]
@@ -72,6 +73,11 @@ STRATEGIES = ("distinct", "double", "fork", "same", "kernel")
 EQUIVALENTS = ROOT / "conformance" / "mutation-equivalents.txt"
 SURVIVORS = ROOT / "conformance" / "mutation-survivors.txt"
 NOT_CONTRACT = {"seal.c"}       # the reference's extra for lab 03, which no contract rule covers
+# Functions outside the contract (CONTRACT.md: "the suite never calls them"),
+# and the helpers only they reach: the heap's checker and its recovery (the
+# kill test exercises those, not the contract), and the region namer.
+NOT_CONTRACT_FUNCTIONS = {"shmlab_heap_check", "shmlab_heap_recover", "walk_heap", "walk_list", "survey_pages",
+                          "starts_in", "adopt_page", "shmlab_region_random_name"}
 
 # (operator, pattern, replacement): each match in a line's code is one mutant;
 # a replacement of None is computed (constant: n becomes n + 1).
@@ -319,7 +325,7 @@ def mutants():
         funcs = functions(codes)
         seen, previous = {}, ""
         for n, (line, code, func) in enumerate(zip(lines, codes, funcs)):
-            if not code.strip():
+            if not code.strip() or func in NOT_CONTRACT_FUNCTIONS:
                 continue
             digest = hashlib.sha1(line.strip().encode()).hexdigest()[:8]
             seen[(func, digest)] = seen.get((func, digest), 0) + 1
@@ -497,7 +503,7 @@ def markdown(summary, results, equivalent, known):
     out = [f"# Mutation run of {summary['date']}", "",
            f"Commit {summary['commit']}; seed {summary['seed']}; `{summary['command']}`.", "",
            f"{summary['finished']} of {summary['chosen']} mutants finished in {summary['seconds']:.0f} s "
-           f"({summary['runs']} harness runs): {summary['killed']} killed, {summary['survived']} survived, "
+           f"({summary['from_state']} of them kept from the state file; {summary['runs']} harness runs): {summary['killed']} killed, {summary['survived']} survived, "
            f"{summary['stillborn']} stillborn, {summary['equivalent']} equivalent (not run). "
            f"Score over the non-equivalent: **{summary['score']}**.", ""]
     for title, key in (("source file", lambda r: r["file"]), ("operator", lambda r: r["operator"])):
@@ -524,7 +530,7 @@ def markdown(summary, results, equivalent, known):
 def parse(argv):
     p = argparse.ArgumentParser(prog="mutate.py run", description="build and judge the reference's mutants")
     p.add_argument("build", type=pathlib.Path)
-    p.add_argument("-j", type=int, default=os.cpu_count() or 1)
+    p.add_argument("-j", type=int, default=len(os.sched_getaffinity(0)))
     p.add_argument("--sample", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--only", default="")
@@ -559,6 +565,7 @@ def run(argv):
         nonlocal total_runs
         killed = verdict.startswith("killed by ")
         r = dict(m, verdict="killed" if killed else verdict, rule=verdict[10:] if killed else None, runs=runs)
+        r["from_state"] = cached and verdict != "equivalent"
         results.append(r)
         total_runs += runs
         print(f"mutate: {len(results)}/{len(chosen)} {m['id']}: {verdict}{' (state)' if cached else ''}", flush=True)
@@ -608,6 +615,7 @@ def run(argv):
                    seed=seed, command="scripts/mutate.py run " + " ".join(argv), chosen=len(chosen),
                    total=len(everything), finished=len(results), not_started=out_of_time,
                    seconds=time.monotonic() - started, runs=total_runs,
+                   from_state=sum(r["from_state"] for r in results),
                    score=score(count["killed"], count["survived"]), **count)
     print(f"mutate: seed {seed}: {len(results)} of {len(chosen)} mutants finished"
           + (f" ({out_of_time} not started: --time-limit)" if out_of_time else "")
@@ -643,7 +651,39 @@ def check(build_dir, results, known, seed):
     return 1 if unexpected or fixed else 0
 
 
+def machine_code(files, name, where):
+    """The disassembly of one source file compiled as build() compiles it,
+    without addresses, or None if it does not compile."""
+    src = where / "src"
+    for rel, text in files.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(text)
+    obj = where / "out.o"
+    cmd = ["cc", "-std=c11", "-D_GNU_SOURCE", "-O1", "-fPIC", "-w", f"-I{src}/include", f"-I{src}", "-c",
+           "-o", str(obj), str(src / name)]
+    if subprocess.run(cmd, capture_output=True, timeout=300).returncode != 0:
+        return None
+    text = subprocess.run(["objdump", "-d", "-r", "--no-show-raw-insn", str(obj)], capture_output=True,
+                          text=True, check=True).stdout
+    return [re.sub(r"^\s*[0-9a-f]+:", "", l) for l in text.splitlines()[2:]]
+
+
+def same_code(ids):
+    """For each id: whether the mutant's file compiles to the same machine
+    code as the reference's (then no program can tell the two apart)."""
+    by_id = {m["id"]: m for m in mutants()}
+    for ident in ids:
+        m = by_id[ident]
+        with tempfile.TemporaryDirectory(prefix="shmlab-mutant-") as tmp:
+            base = machine_code(mutated_sources(dict(m, after=m["before"])), m["file"], pathlib.Path(tmp, "a"))
+            mine = machine_code(mutated_sources(m), m["file"], pathlib.Path(tmp, "b"))
+        print(ident, "same machine code" if mine is not None and mine == base else "different")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["same-code"]:
+        same_code(sys.argv[2:])
+        sys.exit(0)
     if sys.argv[1:2] == ["list"]:
         for m in mutants():
             print(m["id"], " / ".join(l.strip() for l in m["after"].split("\n")) or "(deleted)")
