@@ -1,7 +1,7 @@
 /*
  * The POSIX answers to front.h: the programs live beside this one (the
- * reference in ../lib), lab 01's readers of another ABI may or may not run
- * on this machine (other_abi.h), and two lessons need the kernel's address
+ * reference in ../lib), the readers of another ABI may or may not run on
+ * this machine (other_abi.h), and two lessons need the kernel's address
  * randomization or a second build of the worker.
  */
 #include <limits.h>
@@ -102,10 +102,30 @@ aslr_is_on(void)
 	return level > 0 && !(personality(0xffffffff) & ADDR_NO_RANDOMIZE);
 }
 
+// Whether r's readers of another ABI run here. A contract scenario's load
+// the library under test, which only a Linux program can: they are i386
+// programs, loading the library's i386 twin (other_abi.h).
+static int
+mixed_abi_ready(struct run *r, char *why, size_t len)
+{
+	int n;
+
+	if (!(r->sc->flags & CONTRACT))
+		return other_abi_ready(r, why, len);
+	if (r->other_abi == OTHER_ABI_WIN64)
+		return snprintf(why, len, "a contract scenario's readers of another ABI load the library under "
+		    "test, which a Windows program cannot: they are i386 programs (--other-abi i386)"), 0;
+	r->other_abi = OTHER_ABI_I386;
+	n = snprintf(why, len, "the odd workers of a mixed-ABI contract scenario are i386 programs, and ");
+	if (n < 0 || (size_t)n >= len)
+		n = 0;
+	return other_abi_ready(r, why + n, len - (size_t)n) && other_abi_twin(r, why + n, len - (size_t)n);
+}
+
 int
 front_cannot_run(struct run *r, char *why, size_t len)
 {
-	if ((r->sc->flags & MIXED_ABI) && r->procs > 1 && r->strategy != FORK && !other_abi_ready(r, why, len))
+	if ((r->sc->flags & MIXED_ABI) && r->procs > 1 && r->strategy != FORK && !mixed_abi_ready(r, why, len))
 		return 1;
 	if ((r->sc->flags & OTHER_BUILD) && r->worker_other == NULL)
 		return snprintf(why, len, "needs shmlab-worker-other, the second build of the worker: build it"), 1;

@@ -1,4 +1,4 @@
-// Lab 01's readers of another ABI, and whether this machine runs them (other_abi.h).
+// The readers of another ABI, and whether this machine runs them (other_abi.h).
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -171,6 +171,22 @@ other_abi_ready(struct run *r, char *why, size_t len)
 		return r->other_abi = OTHER_ABI_WIN64, 1;
 	snprintf(why, len, "no reader of another ABI runs here: i386: %s; win64: %s", no32, no64);
 	return 0;
+}
+
+int
+other_abi_twin(struct run *r, char *why, size_t len)
+{
+	static char twin[PATH_MAX + 8];
+	const char *slash = strrchr(r->impl, '/');
+	int dir = slash ? (int)(slash - r->impl + 1) : 0;
+
+	snprintf(twin, sizeof twin, "%.*si386/%s", dir, r->impl, r->impl + dir);
+	if (access(twin, R_OK) == 0)
+		return r->impl32 = twin, 1;
+	return snprintf(why, len, "no i386 build of %s at %s: build the implementation for i386 too (-m32; "
+	    "cmake does so for the project's own libraries where it builds i386 programs), or run where "
+	    "that build is (under --strategy fork every worker is 64-bit and needs none, but then no "
+	    "process of another ABI shares the region)", r->impl, twin), 0;
 }
 
 int

@@ -1,9 +1,11 @@
 /*
- * Lab 01's readers of another ABI, and whether this machine can run them.
+ * Readers of another ABI, and whether this machine can run them.
  *
  * A mixed-ABI run (MIXED_ABI) gives its odd-numbered workers a program built
  * for another ABI than the writer's, so that a struct whose layout is left
- * to the compiler is read with other offsets. Two such programs exist:
+ * to the compiler is read with other offsets: lab 01's lessons, and the
+ * contract's mixed-abi rule, whose i386 workers load an i386 build of the
+ * library under test (other_abi_twin). Two such programs exist:
  *
  *   i386    shmlab-worker-i386, the worker built with -m32 (ILP32: long and
  *           pointers 4 bytes). It needs a kernel that runs 32-bit x86
@@ -43,6 +45,13 @@ void other_abi_find(struct run *r, const char *bindir);
 // sets the environment Wine runs in (WINEPREFIX: this build's prefix, unless
 // set), which the run's workers inherit.
 int other_abi_ready(struct run *r, char *why, size_t len);
+
+// A CONTRACT scenario's i386 workers cannot load the 64-bit library under
+// test (r->impl, DIR/libX.so); they load its i386 twin, DIR/i386/libX.so,
+// which the build makes of the project's own libraries where it builds i386
+// programs (cmake/implementation.cmake). Sets r->impl32 and returns 1, or
+// returns 0 with the cause and the way out in why if the twin is not there.
+int other_abi_twin(struct run *r, char *why, size_t len);
 
 // True if Wine ended one of r's Windows readers before it said a word: Wine
 // failed to start the program, which it does, rarely, not the scenario.

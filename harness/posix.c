@@ -157,7 +157,7 @@ start(struct run *r, int i, int *ends, int nends)
 {
 	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "", winpath[96];
 	int argc = 0, k = 0, fds[MAX_PROCS + 1], nfds = nends, windows = windows_reader(r, i);
-	const char *exe = (r->sc->flags & MIXED_ABI) && r->other_abi == OTHER_ABI_I386 && i % 2 ? r->worker32
+	const char *exe = i386_reader(r, i) ? r->worker32
 	    : (r->sc->flags & OTHER_BUILD) && i % 2 ? r->worker_other : windows ? r->wine64 : r->worker64;
 	sigset_t none;
 	pid_t pid;
@@ -181,7 +181,7 @@ start(struct run *r, int i, int *ends, int nends)
 		argv[argc++] = chans;
 	if (r->sc->flags & CONTRACT) {
 		argv[argc++] = "--impl";
-		argv[argc++] = (char *)r->impl;
+		argv[argc++] = (char *)worker_impl(r, i);
 	}
 	memcpy(fds, ends, sizeof *ends * (size_t)nends);
 	if (windows) {

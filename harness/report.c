@@ -63,6 +63,8 @@ text_worker(FILE *out, const struct run *r, int i)
 static void
 text_setting(FILE *out, const struct run *r)
 {
+	char impl[600];
+
 	if (!report_terms.posix_facts)
 		return;
 	if ((r->sc->flags & OTHER_BUILD) && r->strategy != FORK)
@@ -72,6 +74,9 @@ text_setting(FILE *out, const struct run *r)
 		fprintf(out, "  %sodd workers: %s%s\n", report_paint("dim"), r->other_abi == OTHER_ABI_WIN64
 		    ? "x86-64 Windows programs under Wine (LLP64: long is 4 bytes), mapping the region's file "
 		    "through Z:" : "i386 Linux programs (ILP32: long and pointers are 4 bytes)", report_paint("off"));
+	if (r->impl32 && i386_reader(r, 1))
+		fprintf(out, "  %sodd workers load %s%s\n", report_paint("dim"),
+		    report_terms.shown_path(r->impl32, impl, sizeof impl), report_paint("off"));
 	if (REGION_IS_MEMFD(r->sc))
 		fprintf(out, "  %sregion: a memfd, passed to each worker as a descriptor; %s%s\n", report_paint("dim"),
 		    r->sc->flags & SEALED_REGION ? "sealed against shrink and grow" : "not sealed", report_paint("off"));
@@ -146,6 +151,7 @@ json_worker(struct json *j, const struct run *r, int i)
 		where_is(r, i, where, sizeof where);
 	json_key(j, "fault_where"), json_string(j, faulted ? where : NULL);
 	json_key(j, "message"), json_string(j, w->message);
+	json_key(j, "impl"), json_string(j, worker_impl(r, i));
 	json_close_object(j);
 }
 

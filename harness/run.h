@@ -50,6 +50,8 @@ struct run {
 	const char *worker_other;       // OTHER_BUILD: the other build of the worker
 	const char *old_kernel;         // OLD_KERNEL_MMAP: the library preloaded into workers
 	const char *impl;               // CONTRACT scenarios: the library under test
+	const char *impl32;             // CONTRACT under MIXED_ABI: its i386 twin, which the
+	                                // i386 workers load (other_abi.h); else NULL
 	int impl_version;
 	struct placement plan;
 	char region[64];                // its shm name, or MEMFD_NAME
@@ -69,6 +71,14 @@ struct run {
 // True if worker i of r is lab 01's Windows reader (other_abi.h).
 #define windows_reader(r, i) (((r)->sc->flags & MIXED_ABI) && (r)->other_abi == OTHER_ABI_WIN64 \
 	&& (r)->strategy != FORK && (i) % 2 == 1)
+
+// True if worker i of r is an i386 program (MIXED_ABI, other_abi.h).
+#define i386_reader(r, i) (((r)->sc->flags & MIXED_ABI) && (r)->other_abi == OTHER_ABI_I386 \
+	&& (r)->strategy != FORK && (i) % 2 == 1)
+
+// The library worker i of r loads: a CONTRACT scenario's i386 workers load
+// the i386 twin of the library under test; NULL for a lesson.
+#define worker_impl(r, i) (!((r)->sc->flags & CONTRACT) ? NULL : i386_reader(r, i) ? (r)->impl32 : (r)->impl)
 
 // Runs r->sc as planned in r; fills in the records and r->result.
 void supervise(struct run *r);
