@@ -190,8 +190,6 @@ stop_and_intrude(struct worker *w, const struct shmlab_view *v, struct interleav
 	struct block mine[4];
 	uint32_t n;
 
-	if (interleave_wait_intruder(w, c) < 0)
-		return -1;
 	for (int round = 0; round < ROUNDS; round++)
 		for (size_t s = 0; s < NSIZES; s++) {
 			n = 0;
@@ -207,16 +205,7 @@ stop_and_intrude(struct worker *w, const struct shmlab_view *v, struct interleav
 static int
 interleave_allocs(struct worker *w, const struct shmlab_view *v)
 {
-	struct interleave *c = interleave_of(w, v);
-	int rc;
-
-	if (w->index == 1)
-		return interleave_intrude(w, v, answer);
-	if (w->index != 0)
-		return 0;
-	rc = stop_and_intrude(w, v, c);
-	interleave_done(w, c, rc);
-	return rc;
+	return interleave_run(w, v, stop_and_intrude, answer);
 }
 
 const struct scenario contract_alloc_interleaved = {

@@ -123,8 +123,6 @@ stop_and_intrude(struct worker *w, const struct shmlab_view *v, struct interleav
 
 	if (file < 0)
 		return fail(w, "memfd_create: %s", errname(errno));
-	if (interleave_wait_intruder(w, c) < 0)
-		rc = -1;
 	for (uint32_t k = 0; rc == 0 && k < TICKETS; k++)
 		rc = one_move(w, v, c, file, k);
 	close(file);
@@ -134,16 +132,7 @@ stop_and_intrude(struct worker *w, const struct shmlab_view *v, struct interleav
 static int
 interleave_takes(struct worker *w, const struct shmlab_view *v)
 {
-	struct interleave *c = interleave_of(w, v);
-	int rc;
-
-	if (w->index == 1)
-		return interleave_intrude(w, v, answer);
-	if (w->index != 0)
-		return 0;
-	rc = stop_and_intrude(w, v, c);
-	interleave_done(w, c, rc);
-	return rc;
+	return interleave_run(w, v, stop_and_intrude, answer);
 }
 
 const struct scenario contract_handle_move_interleaved = {

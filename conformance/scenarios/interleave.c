@@ -77,8 +77,10 @@ ask(struct interleave *c, uint32_t what, uint32_t arg)
 
 // ---------------------------------------------------------------- worker 1
 
-int
-interleave_intrude(struct worker *w, const struct shmlab_view *v, interleave_answer *answer)
+// Answers requests until worker 0 quits; fails if worker 0 asks nothing
+// for too long.
+static int
+intrude(struct worker *w, const struct shmlab_view *v, interleave_answer *answer)
 {
 	struct interleave *c = interleave_of(w, v);
 	int64_t idle_since = now_ns();
@@ -102,8 +104,8 @@ interleave_intrude(struct worker *w, const struct shmlab_view *v, interleave_ans
 
 // ---------------------------------------------------------------- worker 0
 
-int
-interleave_wait_intruder(struct worker *w, struct interleave *c)
+static int
+wait_for_intruder(struct worker *w, struct interleave *c)
 {
 	int64_t start = now_ns();
 
@@ -203,10 +205,27 @@ interleave_ask(struct worker *w, struct interleave *c, uint32_t what, uint32_t a
 	return settled(w, c, "not stopped");
 }
 
-void
-interleave_done(struct worker *w, struct interleave *c, int rc)
+// A failed worker 0 makes no other pass under `double`, so then every
+// view's worker 1 is let go, not only this one's.
+static void
+done(struct worker *w, struct interleave *c, int rc)
 {
 	for (int k = 0; k < w->views; k++)
 		if (rc < 0 || k == w->view)
 			__atomic_store_n(&(c - w->view + k)->quit, 1, __ATOMIC_RELEASE);
+}
+
+int
+interleave_run(struct worker *w, const struct shmlab_view *v, interleave_part *part, interleave_answer *answer)
+{
+	struct interleave *c = interleave_of(w, v);
+	int rc;
+
+	if (w->index == 1)
+		return intrude(w, v, answer);
+	if (w->index != 0)
+		return 0;
+	rc = wait_for_intruder(w, c) < 0 ? -1 : part(w, v, c);
+	done(w, c, rc);
+	return rc;
 }

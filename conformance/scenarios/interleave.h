@@ -59,12 +59,14 @@ uint64_t interleave_usable(const struct shmlab_view *v);
 // Prepare: zeroes the control blocks.
 void interleave_reset(const struct shmlab_view *v);
 
-// Worker 1: answers requests until worker 0 quits; fails if worker 0
-// asks nothing for too long.
-int interleave_intrude(struct worker *w, const struct shmlab_view *v, interleave_answer *answer);
+// worker 0's part of a run: its stopped calls and their checks, with
+// worker 1 ready; 0, or fail()'s -1.
+typedef int interleave_part(struct worker *w, const struct shmlab_view *v, struct interleave *c);
 
-// Worker 0: waits, bounded, until worker 1 is ready.
-int interleave_wait_intruder(struct worker *w, struct interleave *c);
+// A scenario's run: worker 0 waits, bounded, for worker 1 and does part;
+// worker 1 answers each request with answer until worker 0 is done; the
+// other workers have no part.
+int interleave_run(struct worker *w, const struct shmlab_view *v, interleave_part *part, interleave_answer *answer);
 
 // The last call interleave_stopped made, as messages name it: "alloc(16)
 // stopped at stores 1 to 16".
@@ -82,9 +84,5 @@ int interleave_stopped(struct worker *w, const struct shmlab_view *v, int first,
 // Worker 0: one request while worker 0 is not stopped (worker 1 lets go of
 // what it made, say); 0 once answered, or fail()'s -1.
 int interleave_ask(struct worker *w, struct interleave *c, uint32_t what, uint32_t arg);
-
-// Worker 0: the end of this view's pass; a failed worker 0 makes no other
-// pass under `double`, so then every view's worker 1 is let go.
-void interleave_done(struct worker *w, struct interleave *c, int rc);
 
 #endif

@@ -154,8 +154,6 @@ one_root(struct worker *w, const struct shmlab_view *v, struct interleave *c, in
 static int
 stop_and_intrude(struct worker *w, const struct shmlab_view *v, struct interleave *c)
 {
-	if (interleave_wait_intruder(w, c) < 0)
-		return -1;
 	for (int round = 0; round < ROUNDS; round++)
 		for (uint32_t k = 0; k < ROOTS_PER_ROUND; k++)
 			if (one_root(w, v, c, round, (uint32_t)round * ROOTS_PER_ROUND + k) < 0)
@@ -166,16 +164,7 @@ stop_and_intrude(struct worker *w, const struct shmlab_view *v, struct interleav
 static int
 interleave_roots(struct worker *w, const struct shmlab_view *v)
 {
-	struct interleave *c = interleave_of(w, v);
-	int rc;
-
-	if (w->index == 1)
-		return interleave_intrude(w, v, answer);
-	if (w->index != 0)
-		return 0;
-	rc = stop_and_intrude(w, v, c);
-	interleave_done(w, c, rc);
-	return rc;
+	return interleave_run(w, v, stop_and_intrude, answer);
 }
 
 const struct scenario contract_root_interleaved = {
