@@ -15,7 +15,8 @@
 
 #define NODES   3000u
 #define LIST    "contract-rel-list"
-#define SCRATCH "contract-rel-slots"    // 64 bytes for each worker and view
+#define SCRATCH "contract-rel-slots"    // SLOT bytes for each worker and view
+#define SLOT    64
 
 struct node {
 	shmlab_rel next;
@@ -53,7 +54,7 @@ write_list(struct worker *w, const struct shmlab_view *v)
 		if (SUCCEEDS(w, im->rel_set(v, &node[i]->next, i + 1 < NODES ? node[i + 1] : NULL), "rel_set of a link") < 0)
 			return -1;
 	}
-	if (SUCCEEDS(w, im->alloc(v, 64 * 64, 64, &slots), "alloc of the scratch slots") < 0
+	if (SUCCEEDS(w, im->alloc(v, 64 * SLOT, 64, &slots), "alloc of the scratch slots") < 0
 	    || SUCCEEDS(w, im->root_set(v, SCRATCH, slots), "root_set(\"" SCRATCH "\")") < 0)
 		return -1;
 	return SUCCEEDS(w, im->root_set(v, LIST, head), "root_set(\"" LIST "\")");
@@ -184,6 +185,29 @@ one_past_the_end(struct worker *w, const struct shmlab_view *v, shmlab_rel *fiel
 	return 0;
 }
 
+// A field at a view's first byte, and a target there, are inside the view:
+// the slot seen as a view of its own, SLOT bytes from the field.
+static int
+at_the_base(struct worker *w, shmlab_rel *field)
+{
+	const struct impl *im = w->impl;
+	struct shmlab_view slot = { .base = (unsigned char *)field, .size = SLOT };
+	shmlab_rel *second = field + 1;
+	void *p = NULL;
+
+	if (SUCCEEDS(w, im->rel_set(&slot, field, second), "rel_set of a field at the view's first byte") < 0
+	    || SUCCEEDS(w, im->rel_get(&slot, field, sizeof *second, &p), "rel_get of a field at the view's first byte") < 0)
+		return -1;
+	if (p != second)
+		return fail(w, "rel_get of a field at the view's first byte gave %p, expected %p", p, (void *)second);
+	if (SUCCEEDS(w, im->rel_set(&slot, second, field), "rel_set to a target at the view's first byte") < 0
+	    || SUCCEEDS(w, im->rel_get(&slot, second, 1, &p), "rel_get of a field naming the view's first byte") < 0)
+		return -1;
+	if (p != field)
+		return fail(w, "rel_get of a field naming the view's first byte gave %p, expected %p", p, (void *)field);
+	return 0;
+}
+
 static int
 read_and_probe(struct worker *w, const struct shmlab_view *v)
 {
@@ -196,10 +220,11 @@ read_and_probe(struct worker *w, const struct shmlab_view *v)
 	if (read_list(w, v, &first) < 0)
 		return -1;
 	if (SUCCEEDS(w, im->root_get(v, SCRATCH, &slots), "root_get(\"" SCRATCH "\")") < 0
-	    || SUCCEEDS(w, im->off_to_ptr(v, slots + (uint64_t)(w->index * 2 + w->view) * 64, 64, (void **)&field),
+	    || SUCCEEDS(w, im->off_to_ptr(v, slots + (uint64_t)(w->index * 2 + w->view) * SLOT, SLOT, (void **)&field),
 	    "off_to_ptr of this worker's slot") < 0)
 		return -1;
-	if (refuses_hostile(w, v, field) < 0 || refuses_outside(w, v, field) < 0 || one_past_the_end(w, v, field) < 0)
+	if (refuses_hostile(w, v, field) < 0 || refuses_outside(w, v, field) < 0 || one_past_the_end(w, v, field) < 0
+	    || at_the_base(w, field) < 0)
 		return -1;
 	// Set in this view, the field names the first node; read back, the same.
 	if (SUCCEEDS(w, im->rel_set(v, field, first), "rel_set to the first node") < 0

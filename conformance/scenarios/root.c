@@ -40,6 +40,7 @@ unformatted_refused(struct worker *w, const struct shmlab_view *v)
 	const struct impl *im = w->impl;
 	static _Alignas(64) unsigned char private[8192];
 	struct shmlab_view small = { private, 512 }, four = { private, 4096 }, eight = { private, 8192 };
+	struct shmlab_view exact = { private, SHMLAB_HEADER_SIZE }, short_one = { private, SHMLAB_HEADER_SIZE - 1 };
 	shmlab_off off;
 
 	if (REFUSES(w, EPROTO, im->check(v), "check of a region never formatted") < 0
@@ -52,6 +53,16 @@ unformatted_refused(struct worker *w, const struct shmlab_view *v)
 	    || SUCCEEDS(w, im->check(&four), "check of the view just formatted") < 0
 	    || REFUSES(w, EINVAL, im->check(&eight), "check of an 8192-byte view of a 4096-byte header") < 0)
 		return -1;
+	// Exactly the header's size is enough, one byte less is not (root.h).
+	if (REFUSES(w, EINVAL, im->format(&short_one), "format of a view one byte smaller than the header") < 0
+	    || SUCCEEDS(w, im->format(&exact), "format of a view of exactly the header's size") < 0
+	    || SUCCEEDS(w, im->check(&exact), "check of a view of exactly the header's size") < 0
+	    || SUCCEEDS(w, im->root_set(&exact, SHARED, 512), "root_set in a view of exactly the header's size") < 0
+	    || SUCCEEDS(w, im->root_get(&exact, SHARED, &off), "root_get in a view of exactly the header's size") < 0)
+		return -1;
+	if (off != 512)
+		return fail(w, "root_get in a view of exactly the header's size gave %#llx, expected 0x200",
+		    (unsigned long long)off);
 	return 0;
 }
 
