@@ -142,7 +142,9 @@ function_run(struct worker *w, const struct shmlab_view *v)
 	const struct impl *im = w->impl;
 	int arg = w->index, result = -1;
 
-	if (REFUSES(w, EINVAL, im->function_call(v, GARBAGE_SLOT, functions, NFUNCTIONS, &arg, &result),
+	if (REFUSES(w, ERANGE, im->function_call(v, v->size - 8, functions, NFUNCTIONS, &arg, &result),
+	    "function_call(a slot that runs past the end)") < 0
+	    || REFUSES(w, EINVAL, im->function_call(v, GARBAGE_SLOT, functions, NFUNCTIONS, &arg, &result),
 	    "function_call(a slot of 32 'z' bytes, no NUL)") < 0
 	    || REFUSES(w, ENOENT, im->function_call(v, SLOT, functions, 1, &arg, &result),
 	    "function_call(\"circle\" through a table that has only \"square\")") < 0

@@ -34,6 +34,18 @@ added_in_run(const struct worker *w)
 	return n < SHMLAB_ROOTS - 2 ? n : SHMLAB_ROOTS - 2;
 }
 
+// A view smaller than the header holds no header: -1 with EPROTO (none
+// there) or EINVAL (a header whose size is not the view's) both say so.
+static int
+short_of_header_refused(struct worker *w, const struct shmlab_view *v, const char *call, int rc)
+{
+	if (rc == -1 && (errno == EPROTO || errno == EINVAL))
+		return 0;
+	return fail(w, "%s in a view of %llu bytes (one less than the header) over a formatted header: "
+	    "expected -1 with EPROTO or EINVAL, got %d with %s", call, (unsigned long long)v->size, rc,
+	    errname(errno));
+}
+
 static int
 unformatted_refused(struct worker *w, const struct shmlab_view *v)
 {
@@ -63,6 +75,11 @@ unformatted_refused(struct worker *w, const struct shmlab_view *v)
 	if (off != 512)
 		return fail(w, "root_get in a view of exactly the header's size gave %#llx, expected 0x200",
 		    (unsigned long long)off);
+	// The same bytes, a formatted header, seen through a view one byte
+	// shorter: too small to hold a header, whatever its bytes say.
+	if (short_of_header_refused(w, &short_one, "check", (errno = 0, im->check(&short_one))) < 0
+	    || short_of_header_refused(w, &short_one, "root_get", (errno = 0, im->root_get(&short_one, SHARED, &off))) < 0)
+		return -1;
 	return 0;
 }
 
@@ -154,12 +171,14 @@ verify_roots(struct worker *w, const struct shmlab_view *v)
 			return -1;
 	}
 	// The table holds SHMLAB_ROOTS now; one more may fit, else -1 with ENOSPC.
+	// A root set is a root found: a slot that set writes and get never reads
+	// would publish a name nobody can look up.
 	errno = 0;
 	rc = w->impl->root_set(v, "contract-one-more", 8);
 	if (rc != 0 && (rc != -1 || errno != ENOSPC))
 		return fail(w, "root_set with %d roots in the table: expected 0, or -1 with ENOSPC; got %d with %s",
 		    SHMLAB_ROOTS, rc, errname(errno));
-	return 0;
+	return rc == 0 ? found(w, v, "contract-one-more", 8) : 0;
 }
 
 const struct scenario contract_named_root = {

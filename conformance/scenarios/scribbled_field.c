@@ -21,7 +21,9 @@
  * names; one that succeeds must give a result inside the region: root_get an
  * offset below its size, alloc a block inside the heap, aligned, over no
  * block the scenario holds. root_set of an offset past the end and free of
- * one must fail whatever the damage. Nothing may crash or hang.
+ * one must fail whatever the damage, and so must root_set of a name that
+ * root_get just refused with ERANGE: found, so taken. Nothing may crash or
+ * hang.
  *
  * After each value the whole region is put back as it was (a copy taken
  * before the first word), since a call that succeeded may have written
@@ -220,6 +222,10 @@ roots_answer(struct worker *w, const struct shmlab_view *v, const struct held *h
 		return fail(w, "with the word at %#llx set to %#llx: root_get gave offset %#llx, outside the region "
 		    "of %#llx bytes", (unsigned long long)d->at, (unsigned long long)d->value, (unsigned long long)off,
 		    (unsigned long long)v->size);
+	// A name root_get finds, with an offset it refuses, is still taken.
+	if (check_rc == -1 && errno == ERANGE && ANSWERS(w, d, set_errs, 0, im->root_set(v, ROOT, h->table),
+	    "root_set(\"" ROOT "\"), a name root_get refused with ERANGE") < 0)
+		return -1;
 	if (ANSWERS(w, d, set_errs, 1, im->root_set(v, NEW_ROOT, h->table), "root_set") < 0)
 		return -1;
 	return ANSWERS(w, d, set_errs, 0, im->root_set(v, "scribbled-past", v->size),
