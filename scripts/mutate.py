@@ -4,7 +4,7 @@ reference does it reject?
 
     scripts/mutate.py list                       every mutant: id, then the changed line
     scripts/mutate.py same-code ID...            does the mutant compile to the reference's code?
-    scripts/mutate.py run BUILD [-j N] [--sample N] [--seed K] [--only TEXT]
+    scripts/mutate.py run BUILD [-j N] [--sample N] [--seed K] [--only TEXT]...
                           [--state FILE | --no-state] [--time-limit SECONDS]
                           [--report FILE.md] [--report FILE.json] [--check]
 
@@ -37,10 +37,13 @@ under its id, with a hash of the library's sources and of the harness, so a
 rerun skips it while neither changed. --time-limit stops starting mutants
 after that many seconds; the report says how many of how many finished.
 
-The score is killed / (killed + survived), over the mutants that are not
-equivalent to the reference: conformance/mutation-equivalents.txt lists
-those (`ID  why no program can tell it from the reference`), which are not
-run. conformance/mutation-survivors.txt lists the survivors the suite is
+The score is killed / (killed + survived), over the mutants that are
+neither equivalent to the reference nor conforming, which are not run:
+conformance/mutation-equivalents.txt lists the equivalent (`ID  why no
+program can tell it from the reference`), conformance/mutation-conforming.txt
+the conforming (`ID  why it still meets the contract`: it changes only what
+the contract leaves to the implementation, such as capacity or which free
+list a process uses). conformance/mutation-survivors.txt lists the survivors the suite is
 known not to kill yet (`ID  what test would kill it`; a reason starting
 `flaky:` marks one killed only sometimes). With --check, run fails if a
 mutant survives that neither file lists, or if a listed survivor is killed
@@ -72,6 +75,7 @@ REFERENCE = ROOT / "reference"
 STRATEGIES = ("distinct", "double", "fork", "same", "kernel")
 EQUIVALENTS = ROOT / "conformance" / "mutation-equivalents.txt"
 SURVIVORS = ROOT / "conformance" / "mutation-survivors.txt"
+CONFORMING = ROOT / "conformance" / "mutation-conforming.txt"
 NOT_CONTRACT = {"seal.c"}       # the reference's extra for lab 03, which no contract rule covers
 # Functions outside the contract (CONTRACT.md: "the suite never calls them"),
 # and the helpers only they reach: the heap's checker and its recovery (the
@@ -498,14 +502,15 @@ def score(killed, survived):
     return f"{100 * killed / (killed + survived):.0f}%" if killed + survived else "-"
 
 
-def markdown(summary, results, equivalent, known):
+def markdown(summary, results, equivalent, conforming, known):
     by_id = {r["id"]: r for r in results}
     out = [f"# Mutation run of {summary['date']}", "",
            f"Commit {summary['commit']}; seed {summary['seed']}; `{summary['command']}`.", "",
            f"{summary['finished']} of {summary['chosen']} mutants finished in {summary['seconds']:.0f} s "
            f"({summary['from_state']} of them kept from the state file; {summary['runs']} harness runs): {summary['killed']} killed, {summary['survived']} survived, "
-           f"{summary['stillborn']} stillborn, {summary['equivalent']} equivalent (not run). "
-           f"Score over the non-equivalent: **{summary['score']}**.", ""]
+           f"{summary['stillborn']} stillborn, {summary['equivalent']} equivalent and "
+           f"{summary['conforming']} conforming (not run). "
+           f"Score over the rest: **{summary['score']}**.", ""]
     for title, key in (("source file", lambda r: r["file"]), ("operator", lambda r: r["operator"])):
         out += [f"| {title} | killed | survived | score |", "|---|---|---|---|"]
         for name, (k, s) in sorted(tally(results, key).items()):
@@ -519,6 +524,8 @@ def markdown(summary, results, equivalent, known):
     out += [f"| {rule} | {n} |" for rule, n in sorted(rules.items(), key=lambda x: (-x[1], x[0]))]
     out += ["", "## Equivalent (not scored)", ""]
     out += [f"- `{i}`: {why}" for i, why in sorted(equivalent.items()) if i in by_id] or ["(none in this run)"]
+    out += ["", "## Conforming (not scored)", ""]
+    out += [f"- `{i}`: {why}" for i, why in sorted(conforming.items()) if i in by_id] or ["(none in this run)"]
     out += ["", "## Survivors", ""]
     for r in results:
         if r["verdict"] == "survived":
@@ -533,7 +540,7 @@ def parse(argv):
     p.add_argument("-j", type=int, default=len(os.sched_getaffinity(0)))
     p.add_argument("--sample", type=int)
     p.add_argument("--seed", type=int)
-    p.add_argument("--only", default="")
+    p.add_argument("--only", action="append", default=[])
     p.add_argument("--state", type=pathlib.Path)
     p.add_argument("--no-state", action="store_true")
     p.add_argument("--time-limit", type=float)
@@ -548,14 +555,14 @@ def run(argv):
     harness = str(opt.build / "bin" / "shmlab-harness")
     seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(1 << 32)
     everything = mutants()
-    chosen = [m for m in everything if opt.only in m["id"]]
+    chosen = [m for m in everything if not opt.only or any(o in m["id"] for o in opt.only)]
     if opt.sample is not None:
         chosen = sorted(random.Random(seed).sample(chosen, min(opt.sample, len(chosen))), key=lambda m: m["id"])
     table = json.loads(subprocess.run([harness, "list", "--json"], capture_output=True, text=True,
                                       check=True, timeout=60).stdout)
     rules = [(s["name"], s["rule"]) for s in table if s["contract"]]
     suite = suite_hash(opt.build, table)
-    equivalent, known = listed(EQUIVALENTS), listed(SURVIVORS)
+    equivalent, conforming, known = listed(EQUIVALENTS), listed(CONFORMING), listed(SURVIVORS)
     state_path = None if opt.no_state else opt.state or opt.build / "mutation-state.json"
     state = json.loads(state_path.read_text()) if state_path and state_path.exists() else {}
     state_lock, leftovers = threading.Lock(), Leftovers()
@@ -565,11 +572,11 @@ def run(argv):
         nonlocal total_runs
         killed = verdict.startswith("killed by ")
         r = dict(m, verdict="killed" if killed else verdict, rule=verdict[10:] if killed else None, runs=runs)
-        r["from_state"] = cached and verdict != "equivalent"
+        r["from_state"] = cached and verdict not in ("equivalent", "conforming")
         results.append(r)
         total_runs += runs
         print(f"mutate: {len(results)}/{len(chosen)} {m['id']}: {verdict}{' (state)' if cached else ''}", flush=True)
-        if state_path and not cached and verdict != "equivalent":
+        if state_path and not cached and verdict not in ("equivalent", "conforming"):
             with state_lock:
                 state[m["id"]] = {"key": r["key"], "verdict": verdict, "runs": runs}
                 tmp = state_path.with_suffix(".tmp")
@@ -583,6 +590,8 @@ def run(argv):
         old = state.get(m["id"])
         if m["id"] in equivalent:
             finish(m, "equivalent", 0, True)
+        elif m["id"] in conforming:
+            finish(m, "conforming", 0, True)
         elif old and old["key"] == m["key"]:
             finish(m, old["verdict"], old["runs"], True)
         else:
@@ -608,7 +617,7 @@ def run(argv):
         leftovers.at_end()
 
     results.sort(key=lambda r: r["id"])
-    count = {v: sum(r["verdict"] == v for r in results) for v in ("killed", "survived", "stillborn", "equivalent")}
+    count = {v: sum(r["verdict"] == v for r in results) for v in ("killed", "survived", "stillborn", "equivalent", "conforming")}
     summary = dict(date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                    commit=subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                          capture_output=True, text=True).stdout.strip() or "unknown",
@@ -620,15 +629,32 @@ def run(argv):
     print(f"mutate: seed {seed}: {len(results)} of {len(chosen)} mutants finished"
           + (f" ({out_of_time} not started: --time-limit)" if out_of_time else "")
           + f": {count['killed']} killed, {count['survived']} survived, {count['stillborn']} stillborn, "
-          f"{count['equivalent']} equivalent; score {summary['score']}", flush=True)
+          f"{count['equivalent']} equivalent, {count['conforming']} conforming; score {summary['score']}", flush=True)
     for path in opt.report:
         if path.suffix == ".json":
             path.write_text(json.dumps({"summary": summary, "mutants": results}, indent=1) + "\n")
         else:
-            path.write_text(markdown(summary, results, equivalent, known))
+            path.write_text(markdown(summary, results, equivalent, conforming, known))
     if not opt.check:
         return 0
-    return check(opt.build, results, known, seed)
+    return check(opt.build, results, known, seed) | lists_agree(everything, equivalent, conforming, known)
+
+
+def lists_agree(everything, *lists):
+    """1 if an id is in two of the lists, or names no mutant any more (its
+    line was edited: the hash in the id changed)."""
+    ids = {m["id"] for m in everything}
+    seen, bad = {}, 0
+    for name, listing in zip(("equivalents", "conforming", "survivors"), lists):
+        for i in listing:
+            if i not in ids:
+                print(f"mutate: {i} in the {name} list names no mutant of today's sources: update or remove it")
+                bad = 1
+            if i in seen:
+                print(f"mutate: {i} is in both the {seen[i]} and the {name} lists")
+                bad = 1
+            seen[i] = name
+    return bad
 
 
 def check(build_dir, results, known, seed):
