@@ -1,7 +1,9 @@
 /*
  * The allocator (alloc.h), one process at a time.
  *
- * 03-contract-alloc-basic: worker 0 checks, before the others start, that
+ * 03-contract-alloc-basic: worker 0 checks, before the others start, the
+ * errors of heap_init (EPROTO in a region never formatted, -1 exactly; the
+ * empty range at the region's end is inside it, so ENOSPC, not ERANGE), that
  * every size from 1 to SHMLAB_ALLOC_MAX and every alignment up to
  * SHMLAB_ALLOC_ALIGN is honoured (the offset and the pointer both aligned),
  * that live blocks never overlap (each is filled with a tag and checked
@@ -117,11 +119,14 @@ no_heap_yet(struct worker *w, const struct shmlab_view *v)
 
 	if (REFUSES(w, EPROTO, im->alloc(v, 16, 8, &off), "alloc in a region never formatted") < 0
 	    || REFUSES(w, EPROTO, im->free(v, 4096), "free in a region never formatted") < 0
+	    || REFUSES(w, EPROTO, im->heap_init(v, SHMLAB_HEADER_SIZE, v->size - SHMLAB_HEADER_SIZE),
+	    "heap_init in a region never formatted") < 0
 	    || SUCCEEDS(w, im->format(v), "format") < 0
 	    || REFUSES(w, EPROTO, im->alloc(v, 16, 8, &off), "alloc before heap_init") < 0
 	    || REFUSES(w, EPROTO, im->free(v, 4096), "free before heap_init") < 0
 	    || REFUSES(w, ERANGE, im->heap_init(v, v->size - 4096, 8192), "heap_init past the end") < 0
 	    || REFUSES(w, ENOSPC, im->heap_init(v, SHMLAB_HEADER_SIZE, 1024), "heap_init of 1024 bytes") < 0
+	    || REFUSES(w, ENOSPC, im->heap_init(v, v->size, 0), "heap_init of the empty range at the end") < 0
 	    || SUCCEEDS(w, im->heap_init(v, SHMLAB_HEADER_SIZE, v->size - SHMLAB_HEADER_SIZE), "heap_init") < 0
 	    || REFUSES(w, EEXIST, im->heap_init(v, SHMLAB_HEADER_SIZE, v->size - SHMLAB_HEADER_SIZE),
 	    "heap_init a second time") < 0)

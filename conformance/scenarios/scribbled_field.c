@@ -15,15 +15,19 @@
  *     them: where an allocator keeps its links and its block headers.
  *
  * Each word in turn takes each hostile value (0, all ones, the region's size:
- * an offset just past the end, its own offset, an offset far away, and the
- * value it had plus and minus one), and then check, root_get, root_set,
- * alloc and free are called. Each may fail, with -1 and an errno its header
- * names; one that succeeds must give a result inside the region: root_get an
- * offset below its size, alloc a block inside the heap, aligned, over no
- * block the scenario holds. root_set of an offset past the end and free of
- * one must fail whatever the damage, and so must root_set of a name that
- * root_get just refused with ERANGE: found, so taken. Nothing may crash or
- * hang.
+ * an offset just past the end, the size less 8 and less 64: an offset whose
+ * table would run past the end, its own offset, an offset far away, the
+ * value it had plus and minus one, and with the top bit of each 32-bit half
+ * flipped: a count or an index gone huge), and then check, root_get,
+ * root_set, alloc and free are called. Each may fail, with -1 and an errno
+ * its header names; one that succeeds must give a result inside the region:
+ * root_get an offset below its size, alloc a block inside the heap, aligned
+ * as asked. alloc asks for two blocks of each size before freeing either,
+ * aligned to the power of two that holds the size: the second is the block
+ * a damaged link of a free list names. root_set of an offset past the end
+ * and free of one must fail whatever the damage, and so must root_set of a
+ * name that root_get just refused with ERANGE: found, so taken. Nothing may
+ * crash or hang.
  *
  * After each value the whole region is put back as it was (a copy taken
  * before the first word), since a call that succeeded may have written
@@ -33,7 +37,7 @@
  * Every other worker then reads the blocks through each of its views.
  *
  * The work is the same in every run (nothing depends on the seed) and
- * bounded: some 1,300 words, 7 values each, a copy of the region each time.
+ * bounded: some 1,300 words, 10 values each, a copy of the region each time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,20 +236,42 @@ roots_answer(struct worker *w, const struct shmlab_view *v, const struct held *h
 	    "root_set(the region's size: past the end)");
 }
 
+// One alloc of size, aligned to align: *off, or 0 if it failed as allowed.
 static int
-alloc_answers(struct worker *w, const struct shmlab_view *v, const struct damage *d, uint64_t size)
+alloc_answers(struct worker *w, const struct shmlab_view *v, const struct damage *d, uint64_t size,
+    uint64_t align, shmlab_off *off)
 {
-	shmlab_off off = 0;
-
-	if (ANSWERS(w, d, alloc_errs, 1, w->impl->alloc(v, size, 16, &off), "alloc") < 0)
+	*off = 0;
+	if (ANSWERS(w, d, alloc_errs, 1, w->impl->alloc(v, size, align, off), "alloc") < 0)
 		return -1;
-	if (check_rc < 0)
+	if (check_rc < 0) {
+		*off = 0;
 		return 0;
-	if (off > v->size || size > v->size - off || off % 16)
-		return fail(w, "with the word at %#llx set to %#llx: alloc(%llu, align 16) gave offset %#llx: not "
+	}
+	if (*off > v->size || size > v->size - *off || *off % align)
+		return fail(w, "with the word at %#llx set to %#llx: alloc(%llu, align %llu) gave offset %#llx: not "
 		    "inside the region, or not aligned", (unsigned long long)d->at, (unsigned long long)d->value,
-		    (unsigned long long)size, (unsigned long long)off);
-	return ANSWERS(w, d, free_errs, 1, w->impl->free(v, off), "free of the block alloc gave");
+		    (unsigned long long)size, (unsigned long long)align, (unsigned long long)*off);
+	return 0;
+}
+
+// Two blocks of size, aligned to the power of two that holds it, both
+// held before either is freed: the second is the one a damaged link
+// names, when the first was taken from a free list.
+static int
+two_blocks_answer(struct worker *w, const struct shmlab_view *v, const struct damage *d, uint64_t size)
+{
+	uint64_t align = 16;
+	shmlab_off off[2];
+
+	while (align < size && align < SHMLAB_ALLOC_ALIGN)
+		align *= 2;
+	if (alloc_answers(w, v, d, size, align, &off[0]) < 0 || alloc_answers(w, v, d, size, align, &off[1]) < 0)
+		return -1;
+	for (int i = 1; i >= 0; i--)
+		if (off[i] && ANSWERS(w, d, free_errs, 1, w->impl->free(v, off[i]), "free of a block alloc gave") < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -255,7 +281,7 @@ heap_answers(struct worker *w, const struct shmlab_view *v, const struct held *h
 	const struct impl *im = w->impl;
 
 	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
-		if (alloc_answers(w, v, d, more[i]) < 0)
+		if (two_blocks_answer(w, v, d, more[i]) < 0)
 			return -1;
 	if (ANSWERS(w, d, free_errs, 1, im->free(v, h->freed[0].off), "free of a block freed already") < 0
 	    || ANSWERS(w, d, free_errs, 1, im->free(v, h->live[0].off), "free of a live block") < 0
@@ -293,7 +319,8 @@ damage_word(struct worker *w, const struct shmlab_view *v, const struct held *h,
 {
 	word64 *word = (word64 *)(v->base + at);
 	uint64_t old = *word;
-	const uint64_t values[] = { 0, ~UINT64_C(0), v->size, at, UINT64_C(1) << 40, old + 1, old - 1 };
+	const uint64_t values[] = { 0, ~UINT64_C(0), v->size, at, UINT64_C(1) << 40, old + 1, old - 1,
+		v->size - 8, v->size - 64, old ^ UINT64_C(0x8000000080000000) };
 
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		uint64_t value = values[i];
