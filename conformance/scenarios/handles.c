@@ -14,7 +14,14 @@
  * handed back, is caught), is the giver's open file (st_dev, st_ino, its
  * bytes, its offset), and is FD_CLOEXEC; a ticket outside the region is
  * ERANGE, a zeroed one or a bad access EINVAL, a ticket of a process that has
- * exited ESRCH, giving a closed descriptor EBADF.
+ * exited ESRCH, giving a closed descriptor EBADF. A ticket may be anywhere
+ * in the region, its last SHMLAB_TICKET_SIZE bytes included; one that runs
+ * past the end is ERANGE, one not aligned to 8 or with unknown flags EINVAL,
+ * for the giver as for the taker, and a refused give leaves no ticket. The
+ * giver is named by its pid and start time only: whatever else it does
+ * before a take (descriptor 0 free while it gives, or given itself; a name
+ * of its own, with spaces and parentheses, changed after giving; memory
+ * mapped) must not matter.
  *
  * 04-contract-handle-no-leak: a take adds exactly one descriptor to the
  * taker's table, and closing it takes the table back to where it was.
@@ -44,6 +51,8 @@
 #define GIVER_FD        100     // worker 0's file; each reader holds its own there
 #define SECOND_FD       101     // worker 0's second file (handle-access, handle-move)
 #define START           7       // worker 0's file offset
+#define GIVER_NAME      "a) b (c) 9 9"  // worker 0's name while it gives: proc(5) shows it
+#define LATER_NAME      ") 1 2 3 4 5 6)"        // unescaped in /proc/<pid>/stat, then this one
 #define FILE_BYTES      4096
 #define SETTLE_MS       2000    // a bound only: every reader has finished by verify
 
@@ -56,6 +65,7 @@ struct gift {                   // at SHMLAB_HEADER_SIZE: what worker 0 records
 
 #define GIFT            ((shmlab_off)SHMLAB_HEADER_SIZE)
 #define TICKET(i)       (GIFT + 128 + (shmlab_off)(i) * SHMLAB_TICKET_SIZE)
+#define LAST_TICKET(v)  ((v)->size - SHMLAB_TICKET_SIZE)        // the region's last bytes
 
 static char
 pattern(uint64_t off, int which)
@@ -192,6 +202,76 @@ give_from_the_dead(struct worker *w, const struct shmlab_view *v, int ticket)
 	return 0;
 }
 
+// Descriptor 0 made free, what was there kept at a number above 2: a
+// process may run with it closed, and then the next descriptor anyone opens
+// is 0. Returns the kept copy, -1 if 0 was not open, -2 on failure (0 is
+// then as it was).
+static int
+free_fd0(void)
+{
+	int kept = fcntl(0, F_DUPFD_CLOEXEC, 3);
+
+	if (kept < 0 && errno != EBADF)
+		return -2;
+	close(0);
+	return kept;
+}
+
+static void
+restore_fd0(int kept)
+{
+	if (kept == -2)
+		return;
+	if (kept >= 0) {
+		dup2(kept, 0);
+		close(kept);
+	} else {
+		close(0);
+	}
+}
+
+// What worker 0 changes about itself while its tickets are out, to put
+// back in verify: its name, descriptor 0, a mapping.
+static struct {
+	char name[17];          // PR_GET_NAME's 16 bytes, and a 0
+	int fd0;                // free_fd0's
+	void *mapped;
+} giver_was = { .fd0 = -2 };
+
+#define MAPPED_BYTES    (64 * MiB)      // reserved only (PROT_NONE), never touched
+
+// Gives TICKET(4) with descriptor 0 free, then GIVER_FD's file at
+// descriptor 0 itself as TICKET(5); descriptor 0 stays that file until
+// verify.
+static int
+give_around_fd0(struct worker *w, const struct shmlab_view *v)
+{
+	if ((giver_was.fd0 = free_fd0()) == -2)
+		return fail(w, "cannot keep descriptor 0: %s", strerror(errno));
+	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(4), GIVER_FD, 0),
+	    "handle_give(fd 100, with descriptor 0 free)") < 0)
+		return -1;
+	if (dup2(GIVER_FD, 0) != 0)
+		return fail(w, "dup2 onto descriptor 0: %s", strerror(errno));
+	return SUCCEEDS(w, w->impl->handle_give(v, TICKET(5), 0, 0), "handle_give(fd 0)");
+}
+
+// Gives that must be refused, and leave no ticket behind: TICKET(6) stays
+// zero bytes.
+static int
+give_refusals(struct worker *w, const struct shmlab_view *v)
+{
+	if (REFUSES(w, ERANGE, w->impl->handle_give(v, LAST_TICKET(v) + 8, GIVER_FD, 0),
+	    "handle_give(a ticket that runs 8 bytes past the end of the region)") < 0
+	    || REFUSES(w, ERANGE, w->impl->handle_give(v, v->size, GIVER_FD, 0),
+	    "handle_give(a ticket at the region's size)") < 0
+	    || REFUSES(w, EINVAL, w->impl->handle_give(v, TICKET(6) + 4, GIVER_FD, 0),
+	    "handle_give(a ticket at an offset not aligned to 8)") < 0)
+		return -1;
+	return REFUSES(w, EINVAL, w->impl->handle_give(v, TICKET(6), GIVER_FD, SHMLAB_GIVE_MOVE << 1),
+	    "handle_give(unknown flags)");
+}
+
 static int
 give_take_prepare(struct worker *w, const struct shmlab_view *v)
 {
@@ -199,13 +279,26 @@ give_take_prepare(struct worker *w, const struct shmlab_view *v)
 
 	if (open_files(w, v, 0) < 0)
 		return -1;
+	// A process's name is its own (prctl(2) PR_SET_NAME), and proc(5) shows
+	// it in /proc/<pid>/stat as it is, spaces and parentheses included.
+	if (prctl(PR_GET_NAME, (unsigned long)giver_was.name, 0UL, 0UL, 0UL) < 0
+	    || prctl(PR_SET_NAME, (unsigned long)GIVER_NAME, 0UL, 0UL, 0UL) < 0)
+		return fail(w, "cannot rename worker 0: %s", strerror(errno));
 	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(0), GIVER_FD, 0), "handle_give(fd 100)") < 0
-	    || give_from_the_dead(w, v, 1) < 0)
+	    || SUCCEEDS(w, w->impl->handle_give(v, LAST_TICKET(v), GIVER_FD, 0),
+	    "handle_give(a ticket in the region's last bytes)") < 0
+	    || give_from_the_dead(w, v, 1) < 0 || give_around_fd0(w, v) < 0 || give_refusals(w, v) < 0)
 		return -1;
 	if ((closed = dup(GIVER_FD)) < 0)
 		return fail(w, "dup: %s", strerror(errno));
 	close(closed);
-	return REFUSES(w, EBADF, w->impl->handle_give(v, TICKET(2), closed, 0), "handle_give(a closed fd)");
+	if (REFUSES(w, EBADF, w->impl->handle_give(v, TICKET(2), closed, 0), "handle_give(a closed fd)") < 0)
+		return -1;
+	// The giver goes on living: it renames itself, it maps memory.
+	giver_was.mapped = mmap(NULL, MAPPED_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (giver_was.mapped == MAP_FAILED || prctl(PR_SET_NAME, (unsigned long)LATER_NAME, 0UL, 0UL, 0UL) < 0)
+		return fail(w, "cannot map memory or rename worker 0 after giving: %s", strerror(errno));
+	return 0;
 }
 
 // Each reader's own file at GIVER_FD, as any program may have one there;
@@ -240,6 +333,47 @@ check_taken(struct worker *w, const struct shmlab_view *v, int fd, const unsigne
 	return 0;
 }
 
+// Takes the ticket at off, O_RDWR, and checks it is worker 0's file.
+static int
+takes_given(struct worker *w, const struct shmlab_view *v, shmlab_off off, const char *what)
+{
+	int fd = -1, rc = SUCCEEDS(w, w->impl->handle_take(v, off, O_RDWR, &fd), what);
+
+	if (rc == 0)
+		rc = is_given_file(w, v, fd, 0, what);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+// The other tickets worker 0 gave: each as good as the first.
+static int
+take_the_others(struct worker *w, const struct shmlab_view *v)
+{
+	if (takes_given(w, v, LAST_TICKET(v), "handle_take(a ticket in the region's last bytes)") < 0
+	    || takes_given(w, v, TICKET(4), "handle_take(a ticket given with descriptor 0 free)") < 0)
+		return -1;
+	return takes_given(w, v, TICKET(5), "handle_take(a ticket for the giver's descriptor 0)");
+}
+
+static int
+take_refusals(struct worker *w, const struct shmlab_view *v)
+{
+	int fd = -1, rc;
+
+	rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(6), O_RDWR, &fd),
+	    "handle_take(where only refused gives wrote)");
+	if (rc == 0)
+		rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(0) + 4, O_RDWR, &fd),
+		    "handle_take(a ticket at an offset not aligned to 8)");
+	if (rc == 0)
+		rc = REFUSES(w, ERANGE, w->impl->handle_take(v, UINT64_MAX - 7, O_RDWR, &fd),
+		    "handle_take(a ticket at offset 2^64 - 8)");
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int
 give_take_run(struct worker *w, const struct shmlab_view *v)
 {
@@ -269,6 +403,10 @@ give_take_run(struct worker *w, const struct shmlab_view *v)
 		    &fd), "handle_take(a ticket that runs past the end of the region)");
 	if (fd >= 0 && fd != GIVER_FD)
 		close(fd);
+	if (rc == 0)
+		rc = take_the_others(w, v);
+	if (rc == 0)
+		rc = take_refusals(w, v);
 	if (mine)
 		close(GIVER_FD);
 	return rc;
@@ -281,6 +419,18 @@ give_take_verify(struct worker *w, const struct shmlab_view *v)
 
 	if (rc == 0 && !is_open(GIVER_FD))
 		rc = fail(w, "handle_settle closed worker 0's fd %d, given without SHMLAB_GIVE_MOVE", GIVER_FD);
+	if (rc == 0)
+		rc = SUCCEEDS(w, w->impl->handle_settle(v, LAST_TICKET(v), SETTLE_MS),
+		    "handle_settle(the ticket in the region's last bytes)");
+	if (rc == 0)
+		rc = settle(w, v, 4, "handle_settle(a ticket given with descriptor 0 free)");
+	if (rc == 0)
+		rc = settle(w, v, 5, "handle_settle(a ticket for descriptor 0)");
+	restore_fd0(giver_was.fd0);
+	if (giver_was.name[0])
+		(void)prctl(PR_SET_NAME, (unsigned long)giver_was.name, 0UL, 0UL, 0UL);
+	if (giver_was.mapped && giver_was.mapped != MAP_FAILED)
+		munmap(giver_was.mapped, MAPPED_BYTES);
 	close_files();
 	return rc;
 }
