@@ -27,13 +27,16 @@
  * taker's table, and closing it takes the table back to where it was.
  *
  * 04-contract-handle-access: O_RDONLY gives a descriptor that cannot write,
- * O_WRONLY one that cannot read; asking more than the giver's descriptor has
- * is EACCES.
+ * O_WRONLY one that cannot read, descriptor 0 included when it is free;
+ * asking more than the giver's descriptor has is EACCES.
  *
  * 04-contract-handle-move: a moved descriptor is taken once (EALREADY the
- * second time), and settling closes the giver's; a copy stays open; a ticket
- * nobody takes times out (ETIMEDOUT), leaves the descriptor open and is
- * withdrawn (EINVAL).
+ * second time, whatever the giver's number names since), and settling closes
+ * the giver's; a copy stays open; a ticket nobody takes times out
+ * (ETIMEDOUT), leaves the descriptor open and is withdrawn (EINVAL, the
+ * descriptor closed since or not). A giver that gives its number to another
+ * file of the same device (dup2) before a take or a settle gets EBADF for
+ * them, and the other file stays open.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -50,6 +53,8 @@
 
 #define GIVER_FD        100     // worker 0's file; each reader holds its own there
 #define SECOND_FD       101     // worker 0's second file (handle-access, handle-move)
+#define MOVED_FD        102     // handle-move: a dup of GIVER_FD, moved, then the second file
+#define REPLACED_FD     103     // handle-move: a dup of GIVER_FD, given, then the second file
 #define START           7       // worker 0's file offset
 #define GIVER_NAME      "a) b (c) 9 9"  // worker 0's name while it gives: proc(5) shows it
 #define LATER_NAME      ") 1 2 3 4 5 6)"        // unescaped in /proc/<pid>/stat, then this one
@@ -138,6 +143,8 @@ close_files(void)
 {
 	close(GIVER_FD);
 	close(SECOND_FD);
+	close(MOVED_FD);
+	close(REPLACED_FD);
 }
 
 // 0 when fd is worker 0's file number `which`: its identity and its bytes.
@@ -184,24 +191,6 @@ is_open(int fd)
 	return fcntl(fd, F_GETFD) >= 0;
 }
 
-// ------------------------------------------------------------ give-take
-
-// A ticket of a process that has exited, reaped before anyone takes it.
-static int
-give_from_the_dead(struct worker *w, const struct shmlab_view *v, int ticket)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return fail(w, "fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(w->impl->handle_give(v, TICKET(ticket), GIVER_FD, 0) == 0 ? 0 : 1);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return fail(w, "handle_give in a child of worker 0 failed");
-	return 0;
-}
-
 // Descriptor 0 made free, what was there kept at a number above 2: a
 // process may run with it closed, and then the next descriptor anyone opens
 // is 0. Returns the kept copy, -1 if 0 was not open, -2 on failure (0 is
@@ -228,6 +217,24 @@ restore_fd0(int kept)
 	} else {
 		close(0);
 	}
+}
+
+// ------------------------------------------------------------ give-take
+
+// A ticket of a process that has exited, reaped before anyone takes it.
+static int
+give_from_the_dead(struct worker *w, const struct shmlab_view *v, int ticket)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return fail(w, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(w->impl->handle_give(v, TICKET(ticket), GIVER_FD, 0) == 0 ? 0 : 1);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(w, "handle_give in a child of worker 0 failed");
+	return 0;
 }
 
 // What worker 0 changes about itself while its tickets are out, to put
@@ -555,6 +562,20 @@ exactly(struct worker *w, const struct shmlab_view *v, int ticket, int access, c
 	return rc;
 }
 
+// A take with less access opens the file again, and with descriptor 0
+// free that is the number it gets: 0 is a descriptor like any other.
+static int
+exactly_at_fd0(struct worker *w, const struct shmlab_view *v)
+{
+	int kept = free_fd0(), rc;
+
+	if (kept == -2)
+		return fail(w, "cannot keep descriptor 0: %s", strerror(errno));
+	rc = exactly(w, v, 0, O_RDONLY, "handle_take(an O_RDWR source, O_RDONLY, with descriptor 0 free)");
+	restore_fd0(kept);
+	return rc;
+}
+
 static int
 access_run(struct worker *w, const struct shmlab_view *v)
 {
@@ -565,6 +586,8 @@ access_run(struct worker *w, const struct shmlab_view *v)
 	rc = exactly(w, v, 0, O_RDONLY, "handle_take(an O_RDWR source, O_RDONLY)");
 	if (rc == 0)
 		rc = exactly(w, v, 0, O_WRONLY, "handle_take(an O_RDWR source, O_WRONLY)");
+	if (rc == 0)
+		rc = exactly_at_fd0(w, v);
 	if (rc == 0)
 		rc = exactly(w, v, 1, O_RDONLY, "handle_take(an O_RDONLY source, O_RDONLY)");
 	if (rc == 0)
@@ -605,6 +628,37 @@ const struct scenario contract_handle_access = {
 
 // ------------------------------------------------------------ move
 
+// Two memfds are two inodes of one device (memfd_create(2) makes them
+// on one internal tmpfs), so only st_ino tells them apart.
+static int
+same_device(struct worker *w, const struct shmlab_view *v)
+{
+	const struct gift *g = gift_of(v);
+
+	if (g->dev != g->dev2 || g->ino == g->ino2)
+		return fail(w, "worker 0's two memfds are not two files of one device: this check needs them so");
+	return 0;
+}
+
+// TICKET(3) moves MOVED_FD, which worker 1 takes; TICKET(4) gives
+// REPLACED_FD, whose number then names the second file: worker 0's file
+// stays open elsewhere, so the number is all that changed.
+static int
+give_then_replace(struct worker *w, const struct shmlab_view *v)
+{
+	if (same_device(w, v) < 0)
+		return -1;
+	if (dup3(GIVER_FD, MOVED_FD, O_CLOEXEC) < 0 || dup3(GIVER_FD, REPLACED_FD, O_CLOEXEC) < 0)
+		return fail(w, "dup3: %s", strerror(errno));
+	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(3), MOVED_FD, SHMLAB_GIVE_MOVE),
+	    "handle_give(fd 102, SHMLAB_GIVE_MOVE)") < 0
+	    || SUCCEEDS(w, w->impl->handle_give(v, TICKET(4), REPLACED_FD, 0), "handle_give(fd 103, a copy)") < 0)
+		return -1;
+	if (dup3(SECOND_FD, REPLACED_FD, O_CLOEXEC) < 0)
+		return fail(w, "dup3: %s", strerror(errno));
+	return 0;
+}
+
 static int
 move_prepare(struct worker *w, const struct shmlab_view *v)
 {
@@ -613,9 +667,13 @@ move_prepare(struct worker *w, const struct shmlab_view *v)
 	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(0), GIVER_FD, SHMLAB_GIVE_MOVE),
 	    "handle_give(fd 100, SHMLAB_GIVE_MOVE)") < 0)
 		return -1;
-	return SUCCEEDS(w, w->impl->handle_give(v, TICKET(1), SECOND_FD, 0), "handle_give(fd 101, a copy)");
+	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(1), SECOND_FD, 0), "handle_give(fd 101, a copy)") < 0)
+		return -1;
+	return give_then_replace(w, v);
 }
 
+// Takes the copy, and is refused the copy whose number was given to
+// another file since.
 static int
 take_copy(struct worker *w, const struct shmlab_view *v)
 {
@@ -625,7 +683,30 @@ take_copy(struct worker *w, const struct shmlab_view *v)
 		rc = is_given_file(w, v, fd, 1, "handle_take(a copy)");
 	if (fd >= 0)
 		close(fd);
+	fd = -1;
+	if (rc == 0)
+		rc = REFUSES(w, EBADF, w->impl->handle_take(v, TICKET(4), O_RDWR, &fd),
+		    "handle_take(a copy whose number the giver gave to another file of the same device)");
+	if (rc < 0 && fd >= 0)
+		close(fd);
 	return rc;
+}
+
+// Worker 1's first run: takes both moves.
+static int
+take_moves(struct worker *w, const struct shmlab_view *v)
+{
+	for (int ticket = 0; ticket <= 3; ticket += 3) {
+		int fd, rc;
+
+		if (take(w, v, ticket, O_RDWR, &fd, "handle_take(a moved descriptor)") < 0)
+			return -1;
+		rc = is_given_file(w, v, fd, 0, "handle_take(a moved descriptor)");
+		close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 // Worker 1 takes the moved descriptor in its first run; a second take, then
@@ -643,16 +724,38 @@ move_run(struct worker *w, const struct shmlab_view *v)
 		return 0;
 	if (w->index > 1)
 		return take_copy(w, v);
-	if (runs++ == 0) {
-		if (take(w, v, 0, O_RDWR, &fd, "handle_take(a moved descriptor)") < 0)
-			return -1;
-		rc = is_given_file(w, v, fd, 0, "handle_take(a moved descriptor)");
-		close(fd);
-		if (rc < 0 || take_copy(w, v) < 0)
-			return -1;
-	}
-	return REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(0), O_RDWR, &fd),
+	if (runs++ == 0 && (take_moves(w, v) < 0 || take_copy(w, v) < 0))
+		return -1;
+	rc = REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(0), O_RDWR, &fd),
 	    "handle_take(a moved descriptor, taken already)");
+	if (rc == 0)
+		rc = REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(3), O_RDWR, &fd),
+		    "handle_take(a moved descriptor, taken already)");
+	return rc;
+}
+
+// The move worker 1 took, once MOVED_FD names the second file: a take is
+// still EALREADY (the move is spent, whatever the number names now), and
+// settling refuses to close what the number names now (EBADF).
+static int
+settle_replaced(struct worker *w, const struct shmlab_view *v)
+{
+	int fd = -1, rc;
+
+	if (dup3(SECOND_FD, MOVED_FD, O_CLOEXEC) < 0)
+		return fail(w, "dup3: %s", strerror(errno));
+	rc = REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(3), O_RDWR, &fd),
+	    "handle_take(a move taken already, its number given to another file since)");
+	if (rc == 0)
+		rc = REFUSES(w, EBADF, w->impl->handle_settle(v, TICKET(3), SETTLE_MS),
+		    "handle_settle(a move taken, its number given to another file of the same device since)");
+	if (rc == 0 && !is_open(MOVED_FD))
+		rc = fail(w, "handle_settle closed fd %d, which names another file than the one moved", MOVED_FD);
+	if (rc == 0)
+		rc = is_given_file(w, v, MOVED_FD, 1, "fd 102 after handle_settle refused to close it");
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int
@@ -681,6 +784,15 @@ move_verify(struct worker *w, const struct shmlab_view *v)
 	if (rc == 0)
 		rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(2), O_RDWR, &fd),
 		    "handle_take(a ticket withdrawn by a settle that timed out)");
+	if (rc == 0)
+		rc = settle_replaced(w, v);
+	// Withdrawn, the descriptor is the giver's again, to close if it likes.
+	if (rc == 0 && close(SECOND_FD) == 0)
+		rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(2), O_RDWR, &fd),
+		    "handle_take(a withdrawn ticket, its descriptor closed since)");
+	if (rc == 0)
+		rc = REFUSES(w, ETIMEDOUT, w->impl->handle_settle(v, TICKET(4), 0),
+		    "handle_settle(a copy nobody could take, timeout 0)");
 	if (fd >= 0)
 		close(fd);
 	close_files();
