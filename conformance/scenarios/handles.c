@@ -237,6 +237,19 @@ give_from_the_dead(struct worker *w, const struct shmlab_view *v, int ticket)
 	return 0;
 }
 
+// Fills the stack below the caller's frame with ')' and no 0 byte, as a
+// program's earlier calls leave it: a library must read only bytes it has
+// written (a buffer read from a file is not a string until terminated).
+// The empty asm makes the bytes escape, so the compiler keeps the stores.
+static __attribute__((noinline)) void
+dirty_stack(void)
+{
+	char stale[16384];
+
+	memset(stale, ')', sizeof stale);
+	__asm__ volatile("" : : "r"(stale) : "memory");
+}
+
 // What worker 0 changes about itself while its tickets are out, to put
 // back in verify: its name, descriptor 0, a mapping.
 static struct {
@@ -291,6 +304,7 @@ give_take_prepare(struct worker *w, const struct shmlab_view *v)
 	if (prctl(PR_GET_NAME, (unsigned long)giver_was.name, 0UL, 0UL, 0UL) < 0
 	    || prctl(PR_SET_NAME, (unsigned long)GIVER_NAME, 0UL, 0UL, 0UL) < 0)
 		return fail(w, "cannot rename worker 0: %s", strerror(errno));
+	dirty_stack();
 	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(0), GIVER_FD, 0), "handle_give(fd 100)") < 0
 	    || SUCCEEDS(w, w->impl->handle_give(v, LAST_TICKET(v), GIVER_FD, 0),
 	    "handle_give(a ticket in the region's last bytes)") < 0
@@ -344,7 +358,10 @@ check_taken(struct worker *w, const struct shmlab_view *v, int fd, const unsigne
 static int
 takes_given(struct worker *w, const struct shmlab_view *v, shmlab_off off, const char *what)
 {
-	int fd = -1, rc = SUCCEEDS(w, w->impl->handle_take(v, off, O_RDWR, &fd), what);
+	int fd = -1, rc;
+
+	dirty_stack();
+	rc = SUCCEEDS(w, w->impl->handle_take(v, off, O_RDWR, &fd), what);
 
 	if (rc == 0)
 		rc = is_given_file(w, v, fd, 0, what);
