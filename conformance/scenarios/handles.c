@@ -14,19 +14,29 @@
  * handed back, is caught), is the giver's open file (st_dev, st_ino, its
  * bytes, its offset), and is FD_CLOEXEC; a ticket outside the region is
  * ERANGE, a zeroed one or a bad access EINVAL, a ticket of a process that has
- * exited ESRCH, giving a closed descriptor EBADF.
+ * exited ESRCH, giving a closed descriptor EBADF. A ticket may be anywhere
+ * in the region, its last SHMLAB_TICKET_SIZE bytes included; one that runs
+ * past the end is ERANGE, one not aligned to 8 or with unknown flags EINVAL,
+ * for the giver as for the taker, and a refused give leaves no ticket. The
+ * giver is named by its pid and start time only: whatever else it does
+ * before a take (descriptor 0 free while it gives, or given itself; a name
+ * of its own, with spaces and parentheses, changed after giving; memory
+ * mapped) must not matter.
  *
  * 04-contract-handle-no-leak: a take adds exactly one descriptor to the
  * taker's table, and closing it takes the table back to where it was.
  *
  * 04-contract-handle-access: O_RDONLY gives a descriptor that cannot write,
- * O_WRONLY one that cannot read; asking more than the giver's descriptor has
- * is EACCES.
+ * O_WRONLY one that cannot read, descriptor 0 included when it is free;
+ * asking more than the giver's descriptor has is EACCES.
  *
  * 04-contract-handle-move: a moved descriptor is taken once (EALREADY the
- * second time), and settling closes the giver's; a copy stays open; a ticket
- * nobody takes times out (ETIMEDOUT), leaves the descriptor open and is
- * withdrawn (EINVAL).
+ * second time, whatever the giver's number names since), and settling closes
+ * the giver's; a copy stays open; a ticket nobody takes times out
+ * (ETIMEDOUT), leaves the descriptor open and is withdrawn (EINVAL, the
+ * descriptor closed since or not). A giver that gives its number to another
+ * file of the same device (dup2) before a take or a settle gets EBADF for
+ * them, and the other file stays open.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -43,7 +53,11 @@
 
 #define GIVER_FD        100     // worker 0's file; each reader holds its own there
 #define SECOND_FD       101     // worker 0's second file (handle-access, handle-move)
+#define MOVED_FD        102     // handle-move: a dup of GIVER_FD, moved, then the second file
+#define REPLACED_FD     103     // handle-move: a dup of GIVER_FD, given, then the second file
 #define START           7       // worker 0's file offset
+#define GIVER_NAME      "a) b (c) 9 9"  // worker 0's name while it gives: proc(5) shows it
+#define LATER_NAME      ") 1 2 3 4 5 6)"        // unescaped in /proc/<pid>/stat, then this one
 #define FILE_BYTES      4096
 #define SETTLE_MS       2000    // a bound only: every reader has finished by verify
 
@@ -56,6 +70,7 @@ struct gift {                   // at SHMLAB_HEADER_SIZE: what worker 0 records
 
 #define GIFT            ((shmlab_off)SHMLAB_HEADER_SIZE)
 #define TICKET(i)       (GIFT + 128 + (shmlab_off)(i) * SHMLAB_TICKET_SIZE)
+#define LAST_TICKET(v)  ((v)->size - SHMLAB_TICKET_SIZE)        // the region's last bytes
 
 static char
 pattern(uint64_t off, int which)
@@ -128,6 +143,8 @@ close_files(void)
 {
 	close(GIVER_FD);
 	close(SECOND_FD);
+	close(MOVED_FD);
+	close(REPLACED_FD);
 }
 
 // 0 when fd is worker 0's file number `which`: its identity and its bytes.
@@ -174,6 +191,34 @@ is_open(int fd)
 	return fcntl(fd, F_GETFD) >= 0;
 }
 
+// Descriptor 0 made free, what was there kept at a number above 2: a
+// process may run with it closed, and then the next descriptor anyone opens
+// is 0. Returns the kept copy, -1 if 0 was not open, -2 on failure (0 is
+// then as it was).
+static int
+free_fd0(void)
+{
+	int kept = fcntl(0, F_DUPFD_CLOEXEC, 3);
+
+	if (kept < 0 && errno != EBADF)
+		return -2;
+	close(0);
+	return kept;
+}
+
+static void
+restore_fd0(int kept)
+{
+	if (kept == -2)
+		return;
+	if (kept >= 0) {
+		dup2(kept, 0);
+		close(kept);
+	} else {
+		close(0);
+	}
+}
+
 // ------------------------------------------------------------ give-take
 
 // A ticket of a process that has exited, reaped before anyone takes it.
@@ -192,6 +237,61 @@ give_from_the_dead(struct worker *w, const struct shmlab_view *v, int ticket)
 	return 0;
 }
 
+// Fills the stack below the caller's frame with ')' and no 0 byte, as a
+// program's earlier calls leave it: a library must read only bytes it has
+// written (a buffer read from a file is not a string until terminated).
+// The empty asm makes the bytes escape, so the compiler keeps the stores.
+static __attribute__((noinline)) void
+dirty_stack(void)
+{
+	char stale[16384];
+
+	memset(stale, ')', sizeof stale);
+	__asm__ volatile("" : : "r"(stale) : "memory");
+}
+
+// What worker 0 changes about itself while its tickets are out, to put
+// back in verify: its name, descriptor 0, a mapping.
+static struct {
+	char name[17];          // PR_GET_NAME's 16 bytes, and a 0
+	int fd0;                // free_fd0's
+	void *mapped;
+} giver_was = { .fd0 = -2 };
+
+#define MAPPED_BYTES    (64 * MiB)      // reserved only (PROT_NONE), never touched
+
+// Gives TICKET(4) with descriptor 0 free, then GIVER_FD's file at
+// descriptor 0 itself as TICKET(5); descriptor 0 stays that file until
+// verify.
+static int
+give_around_fd0(struct worker *w, const struct shmlab_view *v)
+{
+	if ((giver_was.fd0 = free_fd0()) == -2)
+		return fail(w, "cannot keep descriptor 0: %s", strerror(errno));
+	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(4), GIVER_FD, 0),
+	    "handle_give(fd 100, with descriptor 0 free)") < 0)
+		return -1;
+	if (dup2(GIVER_FD, 0) != 0)
+		return fail(w, "dup2 onto descriptor 0: %s", strerror(errno));
+	return SUCCEEDS(w, w->impl->handle_give(v, TICKET(5), 0, 0), "handle_give(fd 0)");
+}
+
+// Gives that must be refused, and leave no ticket behind: TICKET(6) stays
+// zero bytes.
+static int
+give_refusals(struct worker *w, const struct shmlab_view *v)
+{
+	if (REFUSES(w, ERANGE, w->impl->handle_give(v, LAST_TICKET(v) + 8, GIVER_FD, 0),
+	    "handle_give(a ticket that runs 8 bytes past the end of the region)") < 0
+	    || REFUSES(w, ERANGE, w->impl->handle_give(v, v->size, GIVER_FD, 0),
+	    "handle_give(a ticket at the region's size)") < 0
+	    || REFUSES(w, EINVAL, w->impl->handle_give(v, TICKET(6) + 4, GIVER_FD, 0),
+	    "handle_give(a ticket at an offset not aligned to 8)") < 0)
+		return -1;
+	return REFUSES(w, EINVAL, w->impl->handle_give(v, TICKET(6), GIVER_FD, SHMLAB_GIVE_MOVE << 1),
+	    "handle_give(unknown flags)");
+}
+
 static int
 give_take_prepare(struct worker *w, const struct shmlab_view *v)
 {
@@ -199,13 +299,27 @@ give_take_prepare(struct worker *w, const struct shmlab_view *v)
 
 	if (open_files(w, v, 0) < 0)
 		return -1;
+	// A process's name is its own (prctl(2) PR_SET_NAME), and proc(5) shows
+	// it in /proc/<pid>/stat as it is, spaces and parentheses included.
+	if (prctl(PR_GET_NAME, (unsigned long)giver_was.name, 0UL, 0UL, 0UL) < 0
+	    || prctl(PR_SET_NAME, (unsigned long)GIVER_NAME, 0UL, 0UL, 0UL) < 0)
+		return fail(w, "cannot rename worker 0: %s", strerror(errno));
+	dirty_stack();
 	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(0), GIVER_FD, 0), "handle_give(fd 100)") < 0
-	    || give_from_the_dead(w, v, 1) < 0)
+	    || SUCCEEDS(w, w->impl->handle_give(v, LAST_TICKET(v), GIVER_FD, 0),
+	    "handle_give(a ticket in the region's last bytes)") < 0
+	    || give_from_the_dead(w, v, 1) < 0 || give_around_fd0(w, v) < 0 || give_refusals(w, v) < 0)
 		return -1;
 	if ((closed = dup(GIVER_FD)) < 0)
 		return fail(w, "dup: %s", strerror(errno));
 	close(closed);
-	return REFUSES(w, EBADF, w->impl->handle_give(v, TICKET(2), closed, 0), "handle_give(a closed fd)");
+	if (REFUSES(w, EBADF, w->impl->handle_give(v, TICKET(2), closed, 0), "handle_give(a closed fd)") < 0)
+		return -1;
+	// The giver goes on living: it renames itself, it maps memory.
+	giver_was.mapped = mmap(NULL, MAPPED_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (giver_was.mapped == MAP_FAILED || prctl(PR_SET_NAME, (unsigned long)LATER_NAME, 0UL, 0UL, 0UL) < 0)
+		return fail(w, "cannot map memory or rename worker 0 after giving: %s", strerror(errno));
+	return 0;
 }
 
 // Each reader's own file at GIVER_FD, as any program may have one there;
@@ -240,6 +354,50 @@ check_taken(struct worker *w, const struct shmlab_view *v, int fd, const unsigne
 	return 0;
 }
 
+// Takes the ticket at off, O_RDWR, and checks it is worker 0's file.
+static int
+takes_given(struct worker *w, const struct shmlab_view *v, shmlab_off off, const char *what)
+{
+	int fd = -1, rc;
+
+	dirty_stack();
+	rc = SUCCEEDS(w, w->impl->handle_take(v, off, O_RDWR, &fd), what);
+
+	if (rc == 0)
+		rc = is_given_file(w, v, fd, 0, what);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+// The other tickets worker 0 gave: each as good as the first.
+static int
+take_the_others(struct worker *w, const struct shmlab_view *v)
+{
+	if (takes_given(w, v, LAST_TICKET(v), "handle_take(a ticket in the region's last bytes)") < 0
+	    || takes_given(w, v, TICKET(4), "handle_take(a ticket given with descriptor 0 free)") < 0)
+		return -1;
+	return takes_given(w, v, TICKET(5), "handle_take(a ticket for the giver's descriptor 0)");
+}
+
+static int
+take_refusals(struct worker *w, const struct shmlab_view *v)
+{
+	int fd = -1, rc;
+
+	rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(6), O_RDWR, &fd),
+	    "handle_take(where only refused gives wrote)");
+	if (rc == 0)
+		rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(0) + 4, O_RDWR, &fd),
+		    "handle_take(a ticket at an offset not aligned to 8)");
+	if (rc == 0)
+		rc = REFUSES(w, ERANGE, w->impl->handle_take(v, UINT64_MAX - 7, O_RDWR, &fd),
+		    "handle_take(a ticket at offset 2^64 - 8)");
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int
 give_take_run(struct worker *w, const struct shmlab_view *v)
 {
@@ -269,6 +427,10 @@ give_take_run(struct worker *w, const struct shmlab_view *v)
 		    &fd), "handle_take(a ticket that runs past the end of the region)");
 	if (fd >= 0 && fd != GIVER_FD)
 		close(fd);
+	if (rc == 0)
+		rc = take_the_others(w, v);
+	if (rc == 0)
+		rc = take_refusals(w, v);
 	if (mine)
 		close(GIVER_FD);
 	return rc;
@@ -281,6 +443,18 @@ give_take_verify(struct worker *w, const struct shmlab_view *v)
 
 	if (rc == 0 && !is_open(GIVER_FD))
 		rc = fail(w, "handle_settle closed worker 0's fd %d, given without SHMLAB_GIVE_MOVE", GIVER_FD);
+	if (rc == 0)
+		rc = SUCCEEDS(w, w->impl->handle_settle(v, LAST_TICKET(v), SETTLE_MS),
+		    "handle_settle(the ticket in the region's last bytes)");
+	if (rc == 0)
+		rc = settle(w, v, 4, "handle_settle(a ticket given with descriptor 0 free)");
+	if (rc == 0)
+		rc = settle(w, v, 5, "handle_settle(a ticket for descriptor 0)");
+	restore_fd0(giver_was.fd0);
+	if (giver_was.name[0])
+		(void)prctl(PR_SET_NAME, (unsigned long)giver_was.name, 0UL, 0UL, 0UL);
+	if (giver_was.mapped && giver_was.mapped != MAP_FAILED)
+		munmap(giver_was.mapped, MAPPED_BYTES);
 	close_files();
 	return rc;
 }
@@ -405,6 +579,20 @@ exactly(struct worker *w, const struct shmlab_view *v, int ticket, int access, c
 	return rc;
 }
 
+// A take with less access opens the file again, and with descriptor 0
+// free that is the number it gets: 0 is a descriptor like any other.
+static int
+exactly_at_fd0(struct worker *w, const struct shmlab_view *v)
+{
+	int kept = free_fd0(), rc;
+
+	if (kept == -2)
+		return fail(w, "cannot keep descriptor 0: %s", strerror(errno));
+	rc = exactly(w, v, 0, O_RDONLY, "handle_take(an O_RDWR source, O_RDONLY, with descriptor 0 free)");
+	restore_fd0(kept);
+	return rc;
+}
+
 static int
 access_run(struct worker *w, const struct shmlab_view *v)
 {
@@ -415,6 +603,8 @@ access_run(struct worker *w, const struct shmlab_view *v)
 	rc = exactly(w, v, 0, O_RDONLY, "handle_take(an O_RDWR source, O_RDONLY)");
 	if (rc == 0)
 		rc = exactly(w, v, 0, O_WRONLY, "handle_take(an O_RDWR source, O_WRONLY)");
+	if (rc == 0)
+		rc = exactly_at_fd0(w, v);
 	if (rc == 0)
 		rc = exactly(w, v, 1, O_RDONLY, "handle_take(an O_RDONLY source, O_RDONLY)");
 	if (rc == 0)
@@ -455,6 +645,37 @@ const struct scenario contract_handle_access = {
 
 // ------------------------------------------------------------ move
 
+// Two memfds are two inodes of one device (memfd_create(2) makes them
+// on one internal tmpfs), so only st_ino tells them apart.
+static int
+same_device(struct worker *w, const struct shmlab_view *v)
+{
+	const struct gift *g = gift_of(v);
+
+	if (g->dev != g->dev2 || g->ino == g->ino2)
+		return fail(w, "worker 0's two memfds are not two files of one device: this check needs them so");
+	return 0;
+}
+
+// TICKET(3) moves MOVED_FD, which worker 1 takes; TICKET(4) gives
+// REPLACED_FD, whose number then names the second file: worker 0's file
+// stays open elsewhere, so the number is all that changed.
+static int
+give_then_replace(struct worker *w, const struct shmlab_view *v)
+{
+	if (same_device(w, v) < 0)
+		return -1;
+	if (dup3(GIVER_FD, MOVED_FD, O_CLOEXEC) < 0 || dup3(GIVER_FD, REPLACED_FD, O_CLOEXEC) < 0)
+		return fail(w, "dup3: %s", strerror(errno));
+	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(3), MOVED_FD, SHMLAB_GIVE_MOVE),
+	    "handle_give(fd 102, SHMLAB_GIVE_MOVE)") < 0
+	    || SUCCEEDS(w, w->impl->handle_give(v, TICKET(4), REPLACED_FD, 0), "handle_give(fd 103, a copy)") < 0)
+		return -1;
+	if (dup3(SECOND_FD, REPLACED_FD, O_CLOEXEC) < 0)
+		return fail(w, "dup3: %s", strerror(errno));
+	return 0;
+}
+
 static int
 move_prepare(struct worker *w, const struct shmlab_view *v)
 {
@@ -463,9 +684,13 @@ move_prepare(struct worker *w, const struct shmlab_view *v)
 	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(0), GIVER_FD, SHMLAB_GIVE_MOVE),
 	    "handle_give(fd 100, SHMLAB_GIVE_MOVE)") < 0)
 		return -1;
-	return SUCCEEDS(w, w->impl->handle_give(v, TICKET(1), SECOND_FD, 0), "handle_give(fd 101, a copy)");
+	if (SUCCEEDS(w, w->impl->handle_give(v, TICKET(1), SECOND_FD, 0), "handle_give(fd 101, a copy)") < 0)
+		return -1;
+	return give_then_replace(w, v);
 }
 
+// Takes the copy, and is refused the copy whose number was given to
+// another file since.
 static int
 take_copy(struct worker *w, const struct shmlab_view *v)
 {
@@ -475,7 +700,30 @@ take_copy(struct worker *w, const struct shmlab_view *v)
 		rc = is_given_file(w, v, fd, 1, "handle_take(a copy)");
 	if (fd >= 0)
 		close(fd);
+	fd = -1;
+	if (rc == 0)
+		rc = REFUSES(w, EBADF, w->impl->handle_take(v, TICKET(4), O_RDWR, &fd),
+		    "handle_take(a copy whose number the giver gave to another file of the same device)");
+	if (rc < 0 && fd >= 0)
+		close(fd);
 	return rc;
+}
+
+// Worker 1's first run: takes both moves.
+static int
+take_moves(struct worker *w, const struct shmlab_view *v)
+{
+	for (int ticket = 0; ticket <= 3; ticket += 3) {
+		int fd, rc;
+
+		if (take(w, v, ticket, O_RDWR, &fd, "handle_take(a moved descriptor)") < 0)
+			return -1;
+		rc = is_given_file(w, v, fd, 0, "handle_take(a moved descriptor)");
+		close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 // Worker 1 takes the moved descriptor in its first run; a second take, then
@@ -493,16 +741,38 @@ move_run(struct worker *w, const struct shmlab_view *v)
 		return 0;
 	if (w->index > 1)
 		return take_copy(w, v);
-	if (runs++ == 0) {
-		if (take(w, v, 0, O_RDWR, &fd, "handle_take(a moved descriptor)") < 0)
-			return -1;
-		rc = is_given_file(w, v, fd, 0, "handle_take(a moved descriptor)");
-		close(fd);
-		if (rc < 0 || take_copy(w, v) < 0)
-			return -1;
-	}
-	return REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(0), O_RDWR, &fd),
+	if (runs++ == 0 && (take_moves(w, v) < 0 || take_copy(w, v) < 0))
+		return -1;
+	rc = REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(0), O_RDWR, &fd),
 	    "handle_take(a moved descriptor, taken already)");
+	if (rc == 0)
+		rc = REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(3), O_RDWR, &fd),
+		    "handle_take(a moved descriptor, taken already)");
+	return rc;
+}
+
+// The move worker 1 took, once MOVED_FD names the second file: a take is
+// still EALREADY (the move is spent, whatever the number names now), and
+// settling refuses to close what the number names now (EBADF).
+static int
+settle_replaced(struct worker *w, const struct shmlab_view *v)
+{
+	int fd = -1, rc;
+
+	if (dup3(SECOND_FD, MOVED_FD, O_CLOEXEC) < 0)
+		return fail(w, "dup3: %s", strerror(errno));
+	rc = REFUSES(w, EALREADY, w->impl->handle_take(v, TICKET(3), O_RDWR, &fd),
+	    "handle_take(a move taken already, its number given to another file since)");
+	if (rc == 0)
+		rc = REFUSES(w, EBADF, w->impl->handle_settle(v, TICKET(3), SETTLE_MS),
+		    "handle_settle(a move taken, its number given to another file of the same device since)");
+	if (rc == 0 && !is_open(MOVED_FD))
+		rc = fail(w, "handle_settle closed fd %d, which names another file than the one moved", MOVED_FD);
+	if (rc == 0)
+		rc = is_given_file(w, v, MOVED_FD, 1, "fd 102 after handle_settle refused to close it");
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int
@@ -531,6 +801,15 @@ move_verify(struct worker *w, const struct shmlab_view *v)
 	if (rc == 0)
 		rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(2), O_RDWR, &fd),
 		    "handle_take(a ticket withdrawn by a settle that timed out)");
+	if (rc == 0)
+		rc = settle_replaced(w, v);
+	// Withdrawn, the descriptor is the giver's again, to close if it likes.
+	if (rc == 0 && close(SECOND_FD) == 0)
+		rc = REFUSES(w, EINVAL, w->impl->handle_take(v, TICKET(2), O_RDWR, &fd),
+		    "handle_take(a withdrawn ticket, its descriptor closed since)");
+	if (rc == 0)
+		rc = REFUSES(w, ETIMEDOUT, w->impl->handle_settle(v, TICKET(4), 0),
+		    "handle_settle(a copy nobody could take, timeout 0)");
 	if (fd >= 0)
 		close(fd);
 	close_files();

@@ -63,7 +63,8 @@ int shmlab_handle_give(const struct shmlab_view *v, shmlab_off ticket, int fd, u
 // Errors: ERANGE (the ticket is not inside the view), EINVAL (not a ticket,
 // an offset not aligned to 8, or a bad access), EACCES (more access than the
 // giver's descriptor has, or the file's permissions refuse this process),
-// EALREADY (a moved descriptor, taken already), ESRCH (the giver is gone, or
+// EALREADY (a moved descriptor, taken already: whatever the giver's number
+// names since, contract 1.3), ESRCH (the giver is gone, or
 // its pid now names another process), EBADF (the giver's number no longer
 // names the file it gave), EPERM (this process may not ptrace the giver),
 // ENOSYS (the kernel has no pidfd_getfd: Linux 5.6), ENXIO (less access to a
