@@ -294,9 +294,16 @@ dup3(int fd, int to, int flags)
 	return (int)made(next.dup3(fd, to, flags));
 }
 
+// fcntl and syscall read their arguments as glibc's own do, whether the
+// caller passed them or not: the words they read past the last one are
+// whatever the caller's frame holds, never used. AddressSanitizer would
+// take those reads for the caller's stack overrun, so it does not check
+// these two functions.
+#define READS_UNPASSED_ARGUMENTS __attribute__((no_sanitize_address))
+
 // Every fcntl command takes one argument or none; passing one as a pointer
-// passes an int too, as glibc's own fcntl does.
-int
+// passes an int too.
+READS_UNPASSED_ARGUMENTS int
 fcntl(int fd, int cmd, ...)
 {
 	int dups = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
@@ -315,7 +322,7 @@ fcntl(int fd, int cmd, ...)
 int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 // syscall(2) takes at most six arguments, all passed as longs.
-long
+READS_UNPASSED_ARGUMENTS long
 syscall(long number, ...)
 {
 	long a[6];
