@@ -57,7 +57,7 @@ front_random(void)
 void
 front_find_programs(struct run *r)
 {
-	static char w64[PATH_MAX], other[PATH_MAX], lib[PATH_MAX], old_kernel[PATH_MAX];
+	static char w64[PATH_MAX], other[PATH_MAX], lib[PATH_MAX], old_kernel[PATH_MAX], faults[PATH_MAX];
 	const char *impl = getenv("SHMLAB_IMPL");
 	char self[PATH_MAX];
 
@@ -67,6 +67,8 @@ front_find_programs(struct run *r)
 	r->worker_other = access(other, X_OK) == 0 ? other : NULL;
 	platform_beside(old_kernel, sizeof old_kernel, "../lib/libshmlab-old-kernel.so");
 	r->old_kernel = access(old_kernel, R_OK) == 0 ? old_kernel : NULL;
+	platform_beside(faults, sizeof faults, "../lib/libshmlab-syscall-faults.so");
+	r->syscall_faults = access(faults, R_OK) == 0 ? faults : NULL;
 	if (r->impl == NULL)
 		r->impl = impl && *impl ? impl : platform_beside(lib, sizeof lib, "../lib/libshmlab.so");
 }
@@ -131,6 +133,9 @@ front_cannot_run(struct run *r, char *why, size_t len)
 		return snprintf(why, len, "needs shmlab-worker-other, the second build of the worker: build it"), 1;
 	if ((r->sc->flags & OLD_KERNEL_MMAP) && r->old_kernel == NULL)
 		return snprintf(why, len, "needs libshmlab-old-kernel.so beside the reference's library: build it"), 1;
+	if ((r->sc->flags & SYSCALL_FAULTS) && r->syscall_faults == NULL)
+		return snprintf(why, len, "needs libshmlab-syscall-faults.so beside the reference's library: build it"),
+		    1;
 	if ((r->sc->flags & NEEDS_ASLR) && !aslr_is_on())
 		return snprintf(why, len, "address randomization is off (kernel.randomize_va_space is 0, or the "
 		    "harness runs under setarch -R or a debugger), so one program loads at one address in "

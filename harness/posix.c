@@ -221,6 +221,8 @@ start(struct run *r, int i, int *ends, int nends)
 		}
 		if ((r->sc->flags & OLD_KERNEL_MMAP) && setenv("LD_PRELOAD", r->old_kernel, 1) < 0)
 			_exit(127);
+		if ((r->sc->flags & SYSCALL_FAULTS) && setenv("LD_PRELOAD", r->syscall_faults, 1) < 0)
+			_exit(127);
 		execv(exe, argv);
 		snprintf(why, sizeof why, "cannot start %s: %s", exe, strerror(errno));
 		chan_tell(windows ? 1 : 3, &(struct wire_msg){ .word = WIRE_NOSTART, .text = why });

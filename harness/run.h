@@ -49,6 +49,7 @@ struct run {
 	const char *wine64;             // this 64-bit Wine loader
 	const char *worker_other;       // OTHER_BUILD: the other build of the worker
 	const char *old_kernel;         // OLD_KERNEL_MMAP: the library preloaded into workers
+	const char *syscall_faults;     // SYSCALL_FAULTS: likewise
 	const char *impl;               // CONTRACT scenarios: the library under test
 	const char *impl32;             // CONTRACT under MIXED_ABI: its i386 twin, which the
 	                                // i386 workers load (other_abi.h); else NULL

@@ -62,6 +62,9 @@ enum scenario_flags {
 	OLD_KERNEL_MMAP = 1024, // POSIX: workers run with libshmlab-old-kernel.so preloaded,
 	                        // whose mmap takes MAP_FIXED_NOREPLACE as a hint, as Linux
 	                        // before 4.17 did (conformance/shims/old_kernel_mmap.c)
+	SYSCALL_FAULTS = 2048,  // POSIX: workers run with libshmlab-syscall-faults.so preloaded,
+	                        // which fails the n-th system call on request
+	                        // (conformance/shims/syscall_faults.c)
 };
 
 struct impl;

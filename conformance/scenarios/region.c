@@ -5,7 +5,8 @@
  * (EEXIST the second time), mode 0600, zero-filled; open finds its size;
  * views of it share bytes; closing the descriptor and unlinking the name
  * leave the views working; after unlink the name is gone (ENOENT); unmap
- * really unmaps. An anonymous (memfd) region has no name and maps the same.
+ * really unmaps, once: unmapping the view again leaves alone what was
+ * mapped at its address since. An anonymous (memfd) region has no name and maps the same.
  * A name too long for r->name is refused (-1) by create, which makes nothing,
  * and by open, even of a region that exists under it; what the
  * contract leaves open (an object not yet sized, 0 bytes, a view that is not
@@ -158,6 +159,28 @@ closes(struct worker *w, struct made *m, struct shmlab_region *r)
 	return 0;
 }
 
+// A view unmapped once is no view: unmapping it again (whatever that
+// returns) leaves alone what this process has mapped at its address since.
+static int
+unmaps_once(struct worker *w, struct shmlab_view *v, unsigned char *at)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *p = mmap(at, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+	    -1, 0);
+	int still;
+
+	if (p == MAP_FAILED)
+		return 0;               // taken meanwhile: nothing to tell
+	if (p == at)
+		w->impl->view_unmap(v);
+	still = msync(p, (size_t)page, MS_ASYNC) == 0;
+	munmap(p, (size_t)page);
+	if (!still)
+		return fail(w, "view_unmap of a view already unmapped unmapped the page this process mapped at %p "
+		    "since", (void *)at);
+	return 0;
+}
+
 static int
 unmaps(struct worker *w, struct made *m, struct shmlab_view *v)
 {
@@ -168,7 +191,7 @@ unmaps(struct worker *w, struct made *m, struct shmlab_view *v)
 	if (msync(at, SIZE, MS_ASYNC) == 0)
 		return fail(w, "view_unmap returned 0 but the view at %p is still mapped", (void *)at);
 	drop_map(m, at);
-	return 0;
+	return unmaps_once(w, v, at);
 }
 
 // Create twice, open, map, close, unlink, unmap: one named region's life.
