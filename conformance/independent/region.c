@@ -36,6 +36,10 @@ undo(int fd, const char *name)
 static int
 name_fits(const char *name)
 {
+	if (name == NULL) {
+		errno = EINVAL;         // an anonymous region has no name to open
+		return 0;
+	}
 	if (strnlen(name, SHMLAB_NAME_MAX) == SHMLAB_NAME_MAX) {
 		errno = ENAMETOOLONG;
 		return 0;

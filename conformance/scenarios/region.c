@@ -242,7 +242,8 @@ named_life(struct worker *w, struct made *m)
 		return -1;
 	if (SUCCEEDS(w, im->region_unlink(name), "region_unlink") < 0)
 		return -1;
-	if (REFUSES(w, ENOENT, im->region_open(&gone, name), "region_open after region_unlink") < 0) {
+	if (REFUSES(w, ENOENT, im->region_open(&gone, name), "region_open after region_unlink") < 0
+	    || REFUSES(w, EINVAL, im->region_open(&gone, NULL), "region_open(NULL): an anonymous region has no name") < 0) {
 		if (check_rc == 0)
 			keep_fd(m, gone.fd);
 		return -1;

@@ -41,6 +41,7 @@ int shmlab_region_random_name(char *buf, size_t len);
 int shmlab_region_create(struct shmlab_region *r, const char *name, uint64_t size);
 
 // Opens an existing named region read-write; its size comes from fstat.
+// EINVAL for name NULL: an anonymous region is reached by its descriptor.
 int shmlab_region_open(struct shmlab_region *r, const char *name);
 
 // Maps the whole region. at == NULL: the kernel chooses. Otherwise at must be
