@@ -12,7 +12,10 @@
  * magic, not from a queue id that might, one day, name another queue.
  *
  * msgrcv(2) has no timeout, so a bounded receive polls with IPC_NOWAIT and a
- * short sleep that doubles up to 4 ms: a receive is at most that late.
+ * short sleep that doubles up to 6.4 ms: a receive is at most that late. It
+ * times out only once timeout_ms have passed, counted in nanoseconds: whole
+ * milliseconds of each part, rounded toward zero, would end it up to 1 ms
+ * early whenever the wait crosses a second.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -98,6 +101,13 @@ shmlab_mailbox_send(const struct shmlab_view *v, shmlab_off box, const void *msg
 	return 0;
 }
 
+// Nanoseconds from `from` to `to`, on one clock.
+static int64_t
+ns_between(const struct timespec *from, const struct timespec *to)
+{
+	return (int64_t)(to->tv_sec - from->tv_sec) * 1000000000 + (to->tv_nsec - from->tv_nsec);
+}
+
 static void
 nap(long ns)
 {
@@ -126,7 +136,7 @@ shmlab_mailbox_recv(const struct shmlab_view *v, shmlab_off box, void *buf, size
 		if (errno != ENOMSG)
 			return fail_with(errno == EIDRM ? EINVAL : errno);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= timeout_ms)
+		if (ns_between(&start, &now) >= (int64_t)timeout_ms * 1000000)
 			return fail_with(ETIMEDOUT);
 		nap(wait_ns);
 		if (wait_ns < 4000000)

@@ -325,12 +325,14 @@ enum ask { REFILL = 1, HOLD, SWAP, TAKE, RELEASE };
 static void
 hold(struct worker *w, const struct shmlab_view *v, struct interleave *c)
 {
+	shmlab_off off;
+
 	if (c->n == INTERLEAVE_DATA)
 		c->error = ENOSPC;
-	else if (w->impl->alloc(v, SIZE, 8, &c->data[c->n]) < 0)
+	else if (w->impl->alloc(v, SIZE, 8, &off) < 0)
 		c->error = errno;
 	else
-		c->n++;
+		c->data[c->n++] = off;
 }
 
 // Takes BURST blocks, frees the oldest held, the others but the second in

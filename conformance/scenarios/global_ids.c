@@ -11,6 +11,12 @@
  * outside the view is ERANGE, a zeroed one EINVAL, a message over
  * SHMLAB_MAILBOX_MSG_MAX EMSGSIZE, a buffer too small E2BIG (the message
  * stays), an empty mailbox ETIMEDOUT, and after destroy a send is EINVAL.
+ * At the edges, in verify, on a mailbox of its own: a mailbox past the end
+ * or running past it is ERANGE for every call, one not aligned to 8
+ * EINVAL; a message of exactly SHMLAB_MAILBOX_MSG_MAX bytes and one of 0
+ * bytes are sent and received whole; a buffer one byte short is E2BIG and
+ * the message stays, one of exactly its size takes it; a full mailbox is
+ * EAGAIN; destroy twice, or of a zeroed or garbage mailbox, is EINVAL.
  *
  * 06-contract-function-by-name: worker 0 stores the name of one function
  * of the scenario's table; every worker calls it through its own table and
@@ -27,6 +33,9 @@
 
 #define BOX             ((shmlab_off)SHMLAB_HEADER_SIZE)
 #define ZEROED_BOX      (BOX + 64)
+#define EDGE_BOX        (BOX + 128)
+#define GARBAGE_BOX     (BOX + 192)
+#define FULL_AFTER      4096            // sends of the longest message: a mailbox is full by then
 #define SLOT            ((shmlab_off)SHMLAB_HEADER_SIZE)
 #define GARBAGE_SLOT    (SLOT + 64)
 #define RECV_MS         500             // a bound only: every sender has finished by verify
@@ -77,6 +86,106 @@ mailbox_receive_all(struct worker *w, const struct shmlab_view *v)
 	return 0;
 }
 
+// Every call refuses a mailbox that is not inside the view (ERANGE) or
+// not aligned to 8 (EINVAL); nothing is made.
+static int
+mailbox_bad_offsets(struct worker *w, const struct shmlab_view *v)
+{
+	const struct impl *im = w->impl;
+	const shmlab_off bad[] = { v->size, v->size - SHMLAB_MAILBOX_SIZE / 2, EDGE_BOX + 4 };
+	const char *name[] = { "at the end of the view", "running past its end", "not aligned to 8" };
+	char text[8] = "edge", what[80];
+	size_t len;
+
+	for (int i = 0; i < 3; i++) {
+		int want = i < 2 ? ERANGE : EINVAL;
+
+		snprintf(what, sizeof what, "mailbox_create(a mailbox %s)", name[i]);
+		if (REFUSES(w, want, im->mailbox_create(v, bad[i]), what) < 0)
+			return -1;
+		snprintf(what, sizeof what, "mailbox_send(a mailbox %s)", name[i]);
+		if (REFUSES(w, want, im->mailbox_send(v, bad[i], text, 1), what) < 0)
+			return -1;
+		snprintf(what, sizeof what, "mailbox_recv(a mailbox %s)", name[i]);
+		if (REFUSES(w, want, im->mailbox_recv(v, bad[i], text, sizeof text, &len, 0), what) < 0)
+			return -1;
+		snprintf(what, sizeof what, "mailbox_destroy(a mailbox %s)", name[i]);
+		if (REFUSES(w, want, im->mailbox_destroy(v, bad[i]), what) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+// Sends len bytes of pattern k and receives them whole, into a buffer one
+// byte short first (E2BIG, unless len is 0), then one of exactly len bytes.
+static int
+mailbox_round_trip(struct worker *w, const struct shmlab_view *v, size_t len)
+{
+	const struct impl *im = w->impl;
+	char sent[SHMLAB_MAILBOX_MSG_MAX] = { 0 }, got[SHMLAB_MAILBOX_MSG_MAX];
+	size_t got_len = SIZE_MAX;
+
+	for (size_t i = 0; i < len; i++)
+		sent[i] = (char)('A' + (i + len) % 26);
+	if (SUCCEEDS(w, im->mailbox_send(v, EDGE_BOX, sent, len), "mailbox_send(an edge length)") < 0)
+		return -1;
+	if (len > 0 && REFUSES(w, E2BIG, im->mailbox_recv(v, EDGE_BOX, got, len - 1, &got_len, RECV_MS),
+	    "mailbox_recv(a buffer one byte shorter than the message)") < 0)
+		return -1;
+	if (SUCCEEDS(w, im->mailbox_recv(v, EDGE_BOX, got, len, &got_len, RECV_MS),
+	    "mailbox_recv(a buffer of exactly the message's length)") < 0)
+		return -1;
+	if (got_len != len || memcmp(got, sent, len) != 0)
+		return fail(w, "mailbox_recv of a %zu-byte message gave %zu bytes%s", len, got_len,
+		    got_len == len ? ", not the ones sent" : "");
+	return 0;
+}
+
+// Sends the longest message until the mailbox is full: EAGAIN, nothing
+// else. A system whose mailboxes hold more than FULL_AFTER of them is not
+// judged.
+static int
+mailbox_fill(struct worker *w, const struct shmlab_view *v)
+{
+	char text[SHMLAB_MAILBOX_MSG_MAX];
+	int rc = 0;
+
+	memset(text, 'f', sizeof text);
+	for (int i = 0; i < FULL_AFTER && rc == 0; i++) {
+		errno = 0;
+		rc = w->impl->mailbox_send(v, EDGE_BOX, text, sizeof text);
+	}
+	return rc == 0 ? 0 : refused(w, rc, errno, EAGAIN, "mailbox_send(a full mailbox)");
+}
+
+// The edges on a mailbox of its own, EDGE_BOX, destroyed whatever happens.
+static int
+mailbox_edges(struct worker *w, const struct shmlab_view *v)
+{
+	const struct impl *im = w->impl;
+	int rc;
+
+	if (mailbox_bad_offsets(w, v) < 0 || SUCCEEDS(w, im->mailbox_create(v, EDGE_BOX), "mailbox_create") < 0)
+		return -1;
+	rc = mailbox_round_trip(w, v, SHMLAB_MAILBOX_MSG_MAX);
+	if (rc == 0)
+		rc = mailbox_round_trip(w, v, 0);
+	if (rc == 0)
+		rc = mailbox_round_trip(w, v, 1);
+	if (rc == 0)
+		rc = mailbox_fill(w, v);
+	if (rc < 0) {
+		(void)im->mailbox_destroy(v, EDGE_BOX);
+		return -1;
+	}
+	if (SUCCEEDS(w, im->mailbox_destroy(v, EDGE_BOX), "mailbox_destroy(a full mailbox)") < 0
+	    || REFUSES(w, EINVAL, im->mailbox_destroy(v, EDGE_BOX), "mailbox_destroy(a destroyed mailbox)") < 0
+	    || REFUSES(w, EINVAL, im->mailbox_destroy(v, ZEROED_BOX), "mailbox_destroy(a zeroed mailbox)") < 0)
+		return -1;
+	memset(v->base + GARBAGE_BOX, 0xa5, SHMLAB_MAILBOX_SIZE);
+	return REFUSES(w, EINVAL, im->mailbox_destroy(v, GARBAGE_BOX), "mailbox_destroy(16 bytes of 0xa5)");
+}
+
 static int
 mailbox_verify(struct worker *w, const struct shmlab_view *v)
 {
@@ -90,9 +199,10 @@ mailbox_verify(struct worker *w, const struct shmlab_view *v)
 		return -1;
 	if (SUCCEEDS(w, im->mailbox_destroy(v, BOX), "mailbox_destroy") < 0)
 		return -1;
-	if (REFUSES(w, EINVAL, im->mailbox_send(v, BOX, "late", 5), "mailbox_send(a destroyed mailbox)") < 0)
+	if (REFUSES(w, EINVAL, im->mailbox_send(v, BOX, "late", 5), "mailbox_send(a destroyed mailbox)") < 0
+	    || REFUSES(w, EINVAL, im->mailbox_destroy(v, BOX), "mailbox_destroy(a destroyed mailbox)") < 0)
 		return -1;
-	return REFUSES(w, EINVAL, im->mailbox_destroy(v, BOX), "mailbox_destroy(a destroyed mailbox)");
+	return mailbox_edges(w, v);
 }
 
 const struct scenario contract_mailbox_global_id = {

@@ -74,10 +74,10 @@ int shmlab_handle_take(const struct shmlab_view *v, shmlab_off ticket, int acces
 // Called by the giver: waits at most timeout_ms milliseconds until the ticket
 // was taken (once, for a copy), then, if it was given with SHMLAB_GIVE_MOVE,
 // closes the giver's descriptor; clears the ticket either way. Errors:
-// ERANGE, EINVAL (not a ticket, or not this process's), ETIMEDOUT (nobody
-// took it in time: the ticket is withdrawn and the descriptor stays open),
-// EBADF (the giver's number no longer names the file it gave: nothing is
-// closed).
+// ERANGE, EINVAL (not a ticket, or not this process's; a negative timeout),
+// ETIMEDOUT (nobody took it in time: the ticket is withdrawn and the
+// descriptor stays open), EBADF (the giver's number no longer names the
+// file it gave: nothing is closed).
 int shmlab_handle_settle(const struct shmlab_view *v, shmlab_off ticket, int timeout_ms);
 
 #else   // _WIN32: HANDLEs
