@@ -37,7 +37,7 @@
  * Every other worker then reads the blocks through each of its views.
  *
  * The work is the same in every run (nothing depends on the seed) and
- * bounded: some 1,300 words, 10 values each, a copy of the region each time.
+ * bounded: some 1,300 words, 10 values each, the region put back each time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +313,24 @@ works_again(struct worker *w, const struct shmlab_view *v, const struct held *h,
 	return SUCCEEDS(w, im->free(v, off), "free after the region was put back");
 }
 
+// Puts the region back as the copy has it, word by word, storing only the
+// words that differ. A call on a damaged region writes a few words at most,
+// so this is a read of the region, not a copy of it: the rule puts the
+// region back some 13,000 times. Not instrumented by ThreadSanitizer, whose
+// check of every byte of a 384 KiB memcpy was nine tenths of the rule's time
+// there; only this process touches the region while it scribbles.
+__attribute__((no_sanitize("thread")))
+static void
+put_back(const struct shmlab_view *v, const unsigned char *pristine)
+{
+	const word64 *from = (const word64 *)pristine;
+	word64 *to = (word64 *)v->base;
+
+	for (uint64_t i = 0; i < v->size / 8; i++)
+		if (to[i] != from[i])
+			to[i] = from[i];
+}
+
 static int
 damage_word(struct worker *w, const struct shmlab_view *v, const struct held *h, const unsigned char *pristine,
     uint64_t at)
@@ -330,7 +348,7 @@ damage_word(struct worker *w, const struct shmlab_view *v, const struct held *h,
 		*word = value;
 		if (roots_answer(w, v, h, &d) < 0 || heap_answers(w, v, h, &d) < 0)
 			return -1;
-		memcpy(v->base, pristine, v->size);
+		put_back(v, pristine);
 	}
 	return works_again(w, v, h, at);
 }
