@@ -66,7 +66,7 @@
 #define PHASE_AT        (NS_PER_S / 10)         // where the scenario sleeps to when outside
 #define SLEEP_FROM_MS   150                     // a wait this long must sleep a tenth of it
 #define SPIN_ALLOWANCE  (20 * NS_PER_MS)        // processor time any call may use
-#define EVENT_MS        3000                    // a bound only: the event comes long before
+#define EVENT_MS        60000                   // a bound only: a wait the event does not end outlasts the run
 #define FLAG_WAIT_MS    3000                    // worker 1's bounded wait for worker 0
 
 // The timeouts every worker waits out, through every view; then a long one.
