@@ -5,7 +5,7 @@ reference does it reject?
     scripts/mutate.py list                       every mutant: id, then the changed line
     scripts/mutate.py same-code ID...            does the mutant compile to the reference's code?
     scripts/mutate.py run BUILD [-j N] [--sample N] [--seed K] [--only TEXT]...
-                          [--state FILE | --no-state] [--time-limit SECONDS]
+                          [--state FILE | --no-state] [--time-limit SECONDS] [--repeat N]
                           [--report FILE.md] [--report FILE.json] [--check]
 
 A mutant is the reference with one small change at one place of one source
@@ -30,6 +30,10 @@ bounds every run, so a mutant that hangs is killed by its deadline. What a
 mutant's runs leave (a /dev/shm name or a System V object of one of their
 processes) is removed after it; a System V object that no process has used
 yet names no pid, so those made during the run are removed at its end.
+
+--repeat N runs the suite N times against each mutant (seeds K, K + 1,
+...): one killed in some of the N only is reported flaky, with how many,
+and counts as not killed. That is the measure of a verdict that flips.
 
 -j N runs N mutants at once (default: the number of CPUs). Each finished
 mutant's verdict is kept in the state file (default BUILD/mutation-state.json)
@@ -426,35 +430,52 @@ def ipcrm(key):
     subprocess.run(["ipcrm", {"msg": "-q", "shm": "-m", "sem": "-s"}[table], str(ident)], capture_output=True)
 
 
-def judge(mutant, files, harness, rules, seed, leftovers):
-    """'killed by RULE', 'survived' or 'stillborn', and the runs made."""
+def judge(mutant, files, harness, rules, seed, leftovers, repeat=1):
+    """'killed by RULE', 'survived' or 'stillborn', and the runs made. With
+    repeat N the suite runs N times (seeds seed, seed + 1, ...): a mutant
+    killed in some of them only is 'flaky: K of N killed by RULES'."""
     with tempfile.TemporaryDirectory(prefix="shmlab-mutant-") as tmp:
         lib = build(files, pathlib.Path(tmp))
         if lib is None:
             return "stillborn", 0
-        pids, runs = set(), 0
-        try:
-            for name, rule in rules:
-                for strategy in STRATEGIES:
-                    report = pathlib.Path(tmp, "run.json")
-                    cmd = [harness, "run", name, "--procs", "4", "--strategy", strategy, "--seed", str(seed),
-                           "--impl", str(lib), "--expect", "--quiet", "--json", str(report)]
-                    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    pids.add(proc.pid)
-                    status = proc.wait(timeout=300)
-                    runs += 1
-                    if report.exists():
-                        try:
-                            workers = json.loads(report.read_text()).get("workers") or []
-                        except ValueError:
-                            workers = []
-                        pids |= {w["pid"] for w in workers if w.get("pid")}
-                        report.unlink()
-                    if status not in (0, 77):
-                        return f"killed by {rule}", runs
-            return "survived", runs
-        finally:
-            leftovers.after_mutant(pids)
+        verdicts, runs = [], 0
+        for k in range(repeat):
+            verdict, n = suite_once(lib, pathlib.Path(tmp), harness, rules, seed + k, leftovers)
+            verdicts.append(verdict)
+            runs += n
+        killers = sorted({v[10:] for v in verdicts if v.startswith("killed by ")})
+        killed = sum(v.startswith("killed by ") for v in verdicts)
+        if killed in (0, repeat):
+            return verdicts[0], runs
+        return f"flaky: {killed} of {repeat} killed by {', '.join(killers)}", runs
+
+
+def suite_once(lib, tmp, harness, rules, seed, leftovers):
+    """One run of every rule under every strategy against lib, until one
+    fails: 'killed by RULE' or 'survived', and the runs made."""
+    pids, runs = set(), 0
+    try:
+        for name, rule in rules:
+            for strategy in STRATEGIES:
+                report = pathlib.Path(tmp, "run.json")
+                cmd = [harness, "run", name, "--procs", "4", "--strategy", strategy, "--seed", str(seed),
+                       "--impl", str(lib), "--expect", "--quiet", "--json", str(report)]
+                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                pids.add(proc.pid)
+                status = proc.wait(timeout=300)
+                runs += 1
+                if report.exists():
+                    try:
+                        workers = json.loads(report.read_text()).get("workers") or []
+                    except ValueError:
+                        workers = []
+                    pids |= {w["pid"] for w in workers if w.get("pid")}
+                    report.unlink()
+                if status not in (0, 77):
+                    return f"killed by {rule}", runs
+        return "survived", runs
+    finally:
+        leftovers.after_mutant(pids)
 
 
 # ---- Lists, diffs, reports.
@@ -492,9 +513,9 @@ def suite_hash(build_dir, table):
 def tally(results, key):
     rows = {}
     for r in results:
-        if r["verdict"] in ("killed", "survived"):
+        if r["verdict"] in ("killed", "survived", "flaky"):
             row = rows.setdefault(key(r), [0, 0])
-            row[r["verdict"] == "survived"] += 1
+            row[r["verdict"] != "killed"] += 1      # flaky: not killed every time
     return rows
 
 
@@ -508,6 +529,7 @@ def markdown(summary, results, equivalent, conforming, known):
            f"Commit {summary['commit']}; seed {summary['seed']}; `{summary['command']}`.", "",
            f"{summary['finished']} of {summary['chosen']} mutants finished in {summary['seconds']:.0f} s "
            f"({summary['from_state']} of them kept from the state file; {summary['runs']} harness runs): {summary['killed']} killed, {summary['survived']} survived, "
+           f"{summary['flaky']} flaky (scored as not killed), "
            f"{summary['stillborn']} stillborn, {summary['equivalent']} equivalent and "
            f"{summary['conforming']} conforming (not run). "
            f"Score over the rest: **{summary['score']}**.", ""]
@@ -526,6 +548,10 @@ def markdown(summary, results, equivalent, conforming, known):
     out += [f"- `{i}`: {why}" for i, why in sorted(equivalent.items()) if i in by_id] or ["(none in this run)"]
     out += ["", "## Conforming (not scored)", ""]
     out += [f"- `{i}`: {why}" for i, why in sorted(conforming.items()) if i in by_id] or ["(none in this run)"]
+    flaky = [r for r in results if r["verdict"] == "flaky"]
+    if flaky:
+        out += ["", "## Flaky (killed in some runs only; scored as not killed)", ""]
+        out += [f"- `{r['id']}`: {r['rule']}" for r in flaky]
     out += ["", "## Survivors", ""]
     for r in results:
         if r["verdict"] == "survived":
@@ -546,6 +572,7 @@ def parse(argv):
     p.add_argument("--time-limit", type=float)
     p.add_argument("--report", action="append", default=[], type=pathlib.Path)
     p.add_argument("--check", action="store_true")
+    p.add_argument("--repeat", type=int, default=1)
     return p.parse_args(argv)
 
 
@@ -570,8 +597,9 @@ def run(argv):
 
     def finish(m, verdict, runs, cached):
         nonlocal total_runs
-        killed = verdict.startswith("killed by ")
-        r = dict(m, verdict="killed" if killed else verdict, rule=verdict[10:] if killed else None, runs=runs)
+        killed, flaky = verdict.startswith("killed by "), verdict.startswith("flaky: ")
+        r = dict(m, verdict="killed" if killed else "flaky" if flaky else verdict,
+                 rule=verdict[10:] if killed else verdict[7:] if flaky else None, runs=runs)
         r["from_state"] = cached and verdict not in ("equivalent", "conforming")
         results.append(r)
         total_runs += runs
@@ -586,7 +614,7 @@ def run(argv):
     pending = []
     for m in chosen:
         files = mutated_sources(m)
-        m["key"] = f"{source_hash(files)}-{suite}"
+        m["key"] = f"{source_hash(files)}-{suite}" + (f"-x{opt.repeat}" if opt.repeat > 1 else "")
         old = state.get(m["id"])
         if m["id"] in equivalent:
             finish(m, "equivalent", 0, True)
@@ -606,7 +634,8 @@ def run(argv):
                         out_of_time, pending = len(pending), []
                         break
                     m = pending.pop(0)
-                    running[pool.submit(judge, m, mutated_sources(m), harness, rules, seed, leftovers)] = m
+                    running[pool.submit(judge, m, mutated_sources(m), harness, rules, seed, leftovers,
+                                        opt.repeat)] = m
                 if not running:
                     break
                 done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
@@ -617,7 +646,7 @@ def run(argv):
         leftovers.at_end()
 
     results.sort(key=lambda r: r["id"])
-    count = {v: sum(r["verdict"] == v for r in results) for v in ("killed", "survived", "stillborn", "equivalent", "conforming")}
+    count = {v: sum(r["verdict"] == v for r in results) for v in ("killed", "survived", "flaky", "stillborn", "equivalent", "conforming")}
     summary = dict(date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                    commit=subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                          capture_output=True, text=True).stdout.strip() or "unknown",
@@ -625,10 +654,12 @@ def run(argv):
                    total=len(everything), finished=len(results), not_started=out_of_time,
                    seconds=time.monotonic() - started, runs=total_runs,
                    from_state=sum(r["from_state"] for r in results),
-                   score=score(count["killed"], count["survived"]), **count)
+                   score=score(count["killed"], count["survived"] + count["flaky"]), **count)
     print(f"mutate: seed {seed}: {len(results)} of {len(chosen)} mutants finished"
           + (f" ({out_of_time} not started: --time-limit)" if out_of_time else "")
-          + f": {count['killed']} killed, {count['survived']} survived, {count['stillborn']} stillborn, "
+          + f": {count['killed']} killed, {count['survived']} survived, "
+          + (f"{count['flaky']} flaky (killed in some of {opt.repeat} runs only), " if opt.repeat > 1 else "")
+          + f"{count['stillborn']} stillborn, "
           f"{count['equivalent']} equivalent, {count['conforming']} conforming; score {summary['score']}", flush=True)
     for path in opt.report:
         if path.suffix == ".json":
