@@ -22,8 +22,9 @@
  * region_open, region_map; region_open of an object never sized may
  * succeed or fail, and if it fails it leaves no descriptor.
  *
- * 04-contract-handle-faults: handle_take with the giver's access, with less
- * and with more (EACCES), each of a ticket this process gave itself; a
+ * 04-contract-handle-faults: handle_give, refused without leaving a ticket;
+ * handle_take with the giver's access, with less and with more (EACCES),
+ * each of a ticket this process gave itself; a
  * pipe's read end, whose status flags are all 0, taken O_RDONLY; a ticket of
  * a giver that has exited but is not yet reaped (ESRCH) and one whose number
  * names another file now (EBADF), neither leaving a descriptor.
@@ -532,11 +533,55 @@ take_renumbered(struct trial *t)
 }
 
 static int
+give(struct trial *t)
+{
+	return t->w->impl->handle_give(t->v, t->ticket, t->made.fd, 0);
+}
+
+// A ticket given and taken by nobody: settle withdraws it.
+static int
+given_is_there(struct trial *t)
+{
+	return REFUSES(t->w, ETIMEDOUT, t->w->impl->handle_settle(t->v, t->ticket, 0),
+	    "handle_settle(0) of the ticket just given, which nobody took");
+}
+
+static void
+withdrawn_already(struct trial *t)
+{
+	(void)t;
+}
+
+// A give that was refused left no ticket: a take of it is EINVAL.
+static int
+no_ticket_left(struct trial *t)
+{
+	int fd = -1, rc = REFUSES(t->w, EINVAL, t->w->impl->handle_take(t->v, t->ticket, O_RDWR, &fd),
+	    "handle_take of the ticket whose give was refused");
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+// handle_give of its own file under every fault.
+static int
+give_own(const struct shim *s, const struct trial *t)
+{
+	struct trial g = *t;
+
+	g.call = give, g.check = given_is_there, g.undo = withdrawn_already, g.left = no_ticket_left;
+	g.refusal = 0, g.what = "handle_give(its own file)";
+	return each_fault(s, &g);
+}
+
+static int
 handle_trials(const struct shim *s, struct trial *t)
 {
 	int readonly;
 
-	if (take_own(s, t, O_RDWR, 0, "handle_take(its own ticket, O_RDWR: the giver's access)") < 0
+	if (give_own(s, t) < 0
+	    || take_own(s, t, O_RDWR, 0, "handle_take(its own ticket, O_RDWR: the giver's access)") < 0
 	    || take_own(s, t, O_RDONLY, 0, "handle_take(its own ticket, O_RDONLY: less than the giver's)") < 0)
 		return -1;
 	snprintf(t->name, sizeof t->name, "/proc/self/fd/%d", t->made.fd);
