@@ -3,6 +3,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#endif
 
 #include "check.h"
 
@@ -62,3 +66,31 @@ succeeded(struct worker *w, int rc, int err, const char *what)
 		return fail(w, "%s: expected 0, got -1 with %s", what, errname(err));
 	return fail(w, "%s: expected 0, got %d", what, rc);
 }
+
+#ifndef _WIN32
+// The views of the region open as fd in this process: lines of
+// /proc/self/maps (proc(5)) that name its device and inode.
+int
+views_of(int fd)
+{
+	struct stat st;
+	char line[512];
+	unsigned major_no, minor_no;
+	unsigned long long ino;
+	int n = 0;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	if (maps == NULL || fstat(fd, &st) < 0) {
+		if (maps)
+			fclose(maps);
+		return -1;
+	}
+	while (fgets(line, sizeof line, maps))
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &major_no, &minor_no, &ino) == 3
+		    && ino == (unsigned long long)st.st_ino && major_no == major(st.st_dev)
+		    && minor_no == minor(st.st_dev))
+			n++;
+	fclose(maps);
+	return n;
+}
+#endif

@@ -54,6 +54,12 @@ int succeeded(struct worker *w, int rc, int err, const char *what);
 // header a heap (format, then heap_init); 0, or fail()'s -1.
 int contract_heap(struct worker *w, const struct shmlab_view *v);
 
+#ifndef _WIN32
+// The views of the region open as fd in this process: lines of
+// /proc/self/maps (proc(5)) that name its device and inode.
+int views_of(int fd);
+#endif
+
 // A splitmix64 step: the patterns and sizes a scenario derives from the seed.
 static inline uint64_t
 mix64(uint64_t x)

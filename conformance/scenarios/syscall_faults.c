@@ -182,29 +182,6 @@ with_fd_zero_free(struct trial *t)
 
 // ---------------------------------------------------------------- regions
 
-// The views of the region open as fd in this process: lines of
-// /proc/self/maps (proc(5)) that name its device and inode.
-static int
-views_of(int fd)
-{
-	struct stat st;
-	char line[512];
-	unsigned major_no, minor_no;
-	unsigned long long ino;
-	int n = 0;
-	FILE *maps;
-
-	if (fstat(fd, &st) < 0 || (maps = fopen("/proc/self/maps", "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, maps))
-		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &major_no, &minor_no, &ino) == 3
-		    && ino == (unsigned long long)st.st_ino && major_no == major(st.st_dev)
-		    && minor_no == minor(st.st_dev))
-			n++;
-	fclose(maps);
-	return n;
-}
-
 static int
 create_named(struct trial *t)
 {
