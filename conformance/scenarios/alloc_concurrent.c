@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "stamp.h"
 
 #define BUCKETS 4096
 #define BUDGET  24000u          // entries over all workers and views
@@ -57,12 +58,6 @@ struct entry {
 // What this worker inserted through this view, to check it at the end.
 struct mine { shmlab_off node, payload; uint32_t size; };
 
-static uint64_t
-key_of(int worker, int view, uint32_t seq)
-{
-	return (uint64_t)worker << 40 | (uint64_t)view << 32 | seq;
-}
-
 static uint32_t
 check_of(const struct worker *w, uint64_t key)
 {
@@ -85,12 +80,6 @@ final_size(const struct worker *w, uint64_t key, uint32_t per)
 	return size_of(w, key, seq % 3 == 1 && seq + 1 < per);
 }
 
-static unsigned char
-byte_of(uint64_t key, uint32_t i)
-{
-	return (unsigned char)(key * 131 + i * 7 + (key >> 32) * 17 + (key >> 40) * 59);
-}
-
 static const char *
 who(uint64_t key)
 {
@@ -103,37 +92,23 @@ who(uint64_t key)
 	return buf[k];
 }
 
-static int
-fill(struct worker *w, const struct shmlab_view *v, shmlab_off off, uint32_t size, uint64_t key)
-{
-	unsigned char *p;
-
-	if (SUCCEEDS(w, w->impl->off_to_ptr(v, off, size, (void **)&p), "off_to_ptr of a payload alloc gave") < 0)
-		return -1;
-	memcpy(p, &key, 8);
-	for (uint32_t i = 8; i < size; i++)
-		p[i] = byte_of(key, i);
-	return 0;
-}
-
 // The payload at off must still hold what its owner wrote.
 static int
 payload_intact(struct worker *w, const struct shmlab_view *v, shmlab_off off, uint32_t size, uint64_t key)
 {
 	unsigned char *p;
 	uint64_t held;
+	long at;
 
 	if (w->impl->off_to_ptr(v, off, size, (void **)&p) < 0)
 		return fail(w, "payload of %s: offset %#llx, %u bytes, does not resolve: %s", who(key),
 		    (unsigned long long)off, size, errname(errno));
-	memcpy(&held, p, 8);
-	if (held != key)
+	if ((at = stamp_differs(p, size, key, &held)) == 0)
 		return fail(w, "payload of %s at offset %#llx holds the data of %s: the block was handed out twice",
 		    who(key), (unsigned long long)off, who(held));
-	for (uint32_t i = 8; i < size; i++)
-		if (p[i] != byte_of(key, i))
-			return fail(w, "byte %u of the payload of %s at offset %#llx is %#x, expected %#x: overwritten",
-			    i, who(key), (unsigned long long)off, p[i], byte_of(key, i));
+	if (at > 0)
+		return fail(w, "byte %ld of the payload of %s at offset %#llx is %#x, expected %#x: overwritten",
+		    at, who(key), (unsigned long long)off, p[at], stamp_byte(key, (uint32_t)at));
 	return 0;
 }
 
@@ -214,7 +189,7 @@ static int
 line_up(struct worker *w, const struct shmlab_view *v, struct table *t, int k)
 {
 	uint32_t *arrived = &t->arrived[w->view][k];
-	uint64_t key = key_of(w->index, w->view, 0xfff00000u + (uint32_t)k);
+	uint64_t key = stamp_key(w->index, w->view, 0xfff00000u + (uint32_t)k);
 	struct timespec start, now;
 
 	__atomic_add_fetch(arrived, 1, __ATOMIC_ACQ_REL);
@@ -243,7 +218,7 @@ new_payload(struct worker *w, const struct shmlab_view *v, struct mine *m, uint6
 	snprintf(what, sizeof what, "alloc(%u) for the payload of %s", m->size, who(key));
 	if (SUCCEEDS(w, w->impl->alloc(v, m->size, 8, &m->payload), what) < 0)
 		return -1;
-	return fill(w, v, m->payload, m->size, key);
+	return stamp(w, v, m->payload, m->size, key);
 }
 
 static int
@@ -292,10 +267,10 @@ insert_round(struct worker *w, const struct shmlab_view *v, struct table *t, str
 	if (line_up(w, v, t, round) < 0)
 		return -1;
 	for (uint32_t seq = first; seq < end; seq++) {
-		if (insert(w, v, t, &mine[seq], key_of(w->index, w->view, seq)) < 0
-		    || churn(w, v, key_of(w->index, w->view, seq)) < 0)
+		if (insert(w, v, t, &mine[seq], stamp_key(w->index, w->view, seq)) < 0
+		    || churn(w, v, stamp_key(w->index, w->view, seq)) < 0)
 			return -1;
-		if (seq % 3 == 2 && replace_payload(w, v, &mine[seq - 1], key_of(w->index, w->view, seq - 1)) < 0)
+		if (seq % 3 == 2 && replace_payload(w, v, &mine[seq - 1], stamp_key(w->index, w->view, seq - 1)) < 0)
 			return -1;
 	}
 	return 0;
@@ -316,7 +291,7 @@ insert_all(struct worker *w, const struct shmlab_view *v)
 			return -1;
 		}
 	for (uint32_t seq = 0; seq < t->per; seq++) {
-		uint64_t key = key_of(w->index, w->view, seq);
+		uint64_t key = stamp_key(w->index, w->view, seq);
 		if (w->impl->off_to_ptr(v, mine[seq].node, sizeof *e, (void **)&e) < 0)
 			return fail(w, "the node of %s at %#llx no longer resolves", who(key),
 			    (unsigned long long)mine[seq].node);

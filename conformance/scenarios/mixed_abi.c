@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "stamp.h"
 
 #define BOARD           "mixed-abi-board"
 #define NODES           48u             // worker 0's list, made in prepare
@@ -70,12 +71,6 @@ struct node {
 _Static_assert(sizeof(struct board) == 168, "the board has one layout on every ABI");
 _Static_assert(sizeof(struct node) == 32, "a node has one layout on every ABI");
 
-static uint64_t
-key_of(int worker, int view, uint32_t seq)
-{
-	return (uint64_t)worker << 40 | (uint64_t)view << 32 | seq;
-}
-
 static uint32_t
 check_of(const struct worker *w, uint64_t key)
 {
@@ -87,12 +82,6 @@ static uint32_t
 payload_size(const struct worker *w, uint64_t key)
 {
 	return 8 + (uint32_t)(mix64(~w->seed ^ key) % 256);
-}
-
-static unsigned char
-byte_of(uint64_t key, uint32_t i)
-{
-	return (unsigned char)(key * 131 + i * 7 + (key >> 32) * 17 + (key >> 40) * 59);
 }
 
 // A node's owner in words: "worker 1 (32-bit) view 0 #12", or "node 5 of
@@ -130,35 +119,21 @@ own_root(char name[SHMLAB_ROOT_NAME], unsigned worker, unsigned view)
 // ---------------------------------------------------------------- blocks
 
 static int
-fill(struct worker *w, const struct shmlab_view *v, shmlab_off off, uint32_t size, uint64_t key)
-{
-	unsigned char *p;
-
-	if (SUCCEEDS(w, w->impl->off_to_ptr(v, off, size, (void **)&p), "off_to_ptr of a payload alloc gave") < 0)
-		return -1;
-	memcpy(p, &key, 8);
-	for (uint32_t i = 8; i < size; i++)
-		p[i] = byte_of(key, i);
-	return 0;
-}
-
-static int
 payload_intact(struct worker *w, const struct shmlab_view *v, const struct board *b, const struct node *n)
 {
 	unsigned char *p;
 	uint64_t held;
+	long at;
 
 	if (w->impl->off_to_ptr(v, n->payload, n->payload_size, (void **)&p) < 0)
 		return fail(w, "the payload of %s: offset %#llx, %u bytes, does not resolve: %s", who(b, n->key),
 		    (unsigned long long)n->payload, n->payload_size, errname(errno));
-	memcpy(&held, p, 8);
-	if (held != n->key)
+	if ((at = stamp_differs(p, n->payload_size, n->key, &held)) == 0)
 		return fail(w, "the payload of %s at offset %#llx holds the data of %s: the block was handed out twice",
 		    who(b, n->key), (unsigned long long)n->payload, who(b, held));
-	for (uint32_t i = 8; i < n->payload_size; i++)
-		if (p[i] != byte_of(n->key, i))
-			return fail(w, "byte %u of the payload of %s at offset %#llx is %#x, expected %#x: overwritten",
-			    i, who(b, n->key), (unsigned long long)n->payload, p[i], byte_of(n->key, i));
+	if (at > 0)
+		return fail(w, "byte %ld of the payload of %s at offset %#llx is %#x, expected %#x: overwritten",
+		    at, who(b, n->key), (unsigned long long)n->payload, p[at], stamp_byte(n->key, (uint32_t)at));
 	return 0;
 }
 
@@ -178,7 +153,7 @@ link_node(struct worker *w, const struct shmlab_view *v, struct board *b, uint64
 	    || SUCCEEDS(w, w->impl->off_to_ptr(v, *at, sizeof *n, (void **)&n), "off_to_ptr of a node") < 0)
 		return -1;
 	snprintf(what, sizeof what, "alloc(%u) for the payload of %s", size, who(b, key));
-	if (SUCCEEDS(w, w->impl->alloc(v, size, 8, &payload), what) < 0 || fill(w, v, payload, size, key) < 0)
+	if (SUCCEEDS(w, w->impl->alloc(v, size, 8, &payload), what) < 0 || stamp(w, v, payload, size, key) < 0)
 		return -1;
 	*n = (struct node){ .key = key, .payload = payload, .payload_size = size, .check = check_of(w, key) };
 	old = __atomic_load_n(&b->head, __ATOMIC_RELAXED);
@@ -396,7 +371,7 @@ static int
 line_up(struct worker *w, const struct shmlab_view *v, struct board *b)
 {
 	uint32_t *arrived = &b->arrived[w->view];
-	uint64_t key = key_of(w->index, w->view, 0xfff00000u);
+	uint64_t key = stamp_key(w->index, w->view, 0xfff00000u);
 	struct timespec start, now;
 
 	__atomic_add_fetch(arrived, 1, __ATOMIC_ACQ_REL);
@@ -426,22 +401,22 @@ link_own(struct worker *w, const struct shmlab_view *v, struct board *b)
 	const struct node *n;
 
 	for (uint32_t seq = 0; seq < b->per; seq++)
-		if (link_node(w, v, b, key_of(w->index, w->view, seq), &mine[seq]) < 0
-		    || churn(w, v, b, key_of(w->index, w->view, seq)) < 0)
+		if (link_node(w, v, b, stamp_key(w->index, w->view, seq), &mine[seq]) < 0
+		    || churn(w, v, b, stamp_key(w->index, w->view, seq)) < 0)
 			return -1;
 	if (slot < OWN_ROOTS && b->per > 0) {
 		own_root(name, (unsigned)w->index, (unsigned)w->view);
 		if (SUCCEEDS(w, w->impl->root_set(v, name, mine[0]), "root_set of this worker's first node") < 0
-		    || names_node(w, v, b, name, key_of(w->index, w->view, 0)) < 0)
+		    || names_node(w, v, b, name, stamp_key(w->index, w->view, 0)) < 0)
 			return -1;
 	}
 	for (uint32_t seq = 0; seq < b->per; seq++) {
 		if (w->impl->off_to_ptr(v, mine[seq], sizeof *n, (void **)&n) < 0)
-			return fail(w, "the node of %s at %#llx no longer resolves", who(b, key_of(w->index, w->view, seq)),
+			return fail(w, "the node of %s at %#llx no longer resolves", who(b, stamp_key(w->index, w->view, seq)),
 			    (unsigned long long)mine[seq]);
-		if (n->key != key_of(w->index, w->view, seq) || n->check != check_of(w, n->key))
+		if (n->key != stamp_key(w->index, w->view, seq) || n->check != check_of(w, n->key))
 			return fail(w, "the node of %s at offset %#llx now holds key %#llx: the block was handed out twice",
-			    who(b, key_of(w->index, w->view, seq)), (unsigned long long)mine[seq],
+			    who(b, stamp_key(w->index, w->view, seq)), (unsigned long long)mine[seq],
 			    (unsigned long long)n->key);
 		if (payload_intact(w, v, b, n) < 0)
 			return -1;
@@ -491,7 +466,7 @@ own_roots_found(struct worker *w, const struct shmlab_view *v, const struct boar
 			if (i * b->views + view >= OWN_ROOTS || b->per == 0)
 				continue;
 			own_root(name, i, view);
-			if (names_node(w, v, b, name, key_of((int)i, (int)view, 0)) < 0)
+			if (names_node(w, v, b, name, stamp_key((int)i, (int)view, 0)) < 0)
 				return -1;
 		}
 	return 0;
