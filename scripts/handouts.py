@@ -28,9 +28,9 @@ How each command is treated (the words after any VAR=value prefix decide):
   build/bin/..., setarch ...    run; `build` stands for the build directory
                                 under test, and its path in the output is
                                 written back as `build`
-  build/bin/shmlab-wine ...     run in docs.labNN-wine-commands only (the
-                                win32 fixture, the `wine` lock); SKIP where
-                                Wine is not set up for this build
+  build/bin/shmlab-wine ...,    run in docs.labNN-wine-commands only (the
+  ... --other-abi win64         win32 fixture, the `wine` lock, the build's
+                                prefix); SKIP where Wine is not set up
   ctest ...                     checked, not run (it would run the suite
                                 inside the suite): `ctest -N` with the same
                                 arguments must select at least one test, a
@@ -168,7 +168,7 @@ def classify(cmd):
     w0 = words[0]
     if w0 == "wine":
         return "error", "shows `wine`: show build/bin/shmlab-wine (the build's Wine prefix, WINEDEBUG=-all)"
-    if w0 == "build/bin/shmlab-wine":
+    if w0 == "build/bin/shmlab-wine" or "--other-abi win64" in " ".join(words):
         return "wine", ""
     if w0.startswith("build/bin/") or w0 == "setarch":
         return "run", ""
@@ -227,16 +227,18 @@ def masks(text, seeded):
     return out
 
 
-def environment():
+def environment(tree=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHMLAB_")}
     env["NO_COLOR"] = "1"
+    if tree is not None:        # lab 01's Windows reader: the build's Wine session
+        env.update(WINEPREFIX=str(tree.dir / "win32" / "prefix"), WINEDEBUG="-all")
     return env
 
 
-def shell(cmd, tree):
+def shell(cmd, tree, wine):
     """Runs cmd with bash from the source root; (status, output as shown)."""
     try:
-        p = subprocess.run(["bash", "-c", tree.to_real(cmd)], cwd=ROOT, env=environment(),
+        p = subprocess.run(["bash", "-c", tree.to_real(cmd)], cwd=ROOT, env=environment(tree if wine else None),
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -313,7 +315,7 @@ def check_block(handout, block, shown, tree, want_wine, res):
             res.skipped.append(f"{where}: {first}: this build has no build/bin/shmlab-wine (no Wine or mingw-w64)")
             res.say(where, "SKIP", res.skipped[-1].split(": ", 2)[-1])
             return
-        code, out = shell(cmd, tree)
+        code, out = shell(cmd, tree, kind == "wine")
         ran = True
         output.append(out)
         if code == 77 and "SKIP" in out:
