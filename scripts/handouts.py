@@ -72,8 +72,11 @@ a missing line (replay:, read:) or a changed message still fails:
 `update` rewrites each ```text block with the real output of its commands
 (the run's own pids and addresses: read what it wrote before you commit).
 
+`files` checks that labs/README.md names every lab's scenario files.
+
 Usage: handouts.py check|update [--wine] --build-dir DIR FILE.md...
        handouts.py selftest --build-dir DIR FILE.md   (see selftest())
+       handouts.py files
 """
 import difflib
 import os
@@ -433,8 +436,21 @@ def selftest(tree, handout):
     return 1 if bad else 0
 
 
+def files():
+    """labs/README.md must name every lesson source file of every lab (all but
+    the exercises, which it lists in a table of their own)."""
+    text = (ROOT / "labs" / "README.md").read_text()
+    missing = [str(c.relative_to(ROOT)) for c in sorted(ROOT.glob("labs/[0-9][0-9]-*/*.c"))
+               if not c.name.startswith("exercise") and f"`{c.name}`" not in text]
+    for m in missing:
+        print(f"labs/README.md does not name {m}", file=sys.stderr)
+    return 1 if missing else 0
+
+
 def main(argv):
     args = argv[1:]
+    if args == ["files"]:
+        return files()
     wine = "--wine" in args
     args = [a for a in args if a != "--wine"]
     if len(args) < 4 or args[0] not in ("check", "update", "selftest") or args[1] != "--build-dir":
