@@ -145,6 +145,7 @@ run_heard(struct run *r, int i, const char *msg)
 		break;
 	case WIRE_NOSTART:
 		fail_with(w, m.text);
+		w->nostart = 1;
 		r->harness_fault = 1;
 		run_problem(r, "a worker could not be started");
 		break;
@@ -210,12 +211,12 @@ shares_base(const struct run *r, int i, int v, int *with)
 }
 
 // The bases must be what the plan asked for, and as different (or as equal)
-// as the strategy promises.
-static void
+// as the strategy promises. Returns the number of problems found.
+static int
 check_bases(struct run *r)
 {
 	char what[200];
-	int j;
+	int j, n = 0;
 
 	for (int i = 0; i < r->procs; i++)
 		for (int v = 0; v < r->w[i].nviews; v++) {
@@ -223,12 +224,30 @@ check_bases(struct run *r)
 			if (want && got != want) {
 				snprintf(what, sizeof what, "worker %d asked for %#llx and got %#llx", i, want, got);
 				run_problem(r, what);
+				n++;
 			}
 			if (shares_base(r, i, v, &j)) {
 				snprintf(what, sizeof what, "workers %d and %d share base %#llx", j, i, got);
 				run_problem(r, what);
+				n++;
 			}
 		}
+	return n;
+}
+
+// The first worker that could not be started, named with its cause, as the
+// reason the others were not told to run (their bases were never wrong).
+static const char *
+unstarted(const struct run *r)
+{
+	static char why[sizeof r->w[0].message];  // becomes the others' message
+
+	for (int i = 0; i < r->procs; i++)
+		if (r->w[i].nostart) {
+			snprintf(why, sizeof why, "not run: worker %d could not be started: %.200s", i, r->w[i].message);
+			return why;
+		}
+	return NULL;
 }
 
 // Ends every process of the run: all killed at once, then waited for,
@@ -286,6 +305,7 @@ judge(struct run *r, const char *not_run)
 static const char *
 drive(struct run *r)
 {
+	const char *why;
 	int first_wave = r->strategy == FORK ? 1 : r->procs;
 
 	if (pump(r, 0, first_wave, MAPPED) < 0)
@@ -300,9 +320,12 @@ drive(struct run *r)
 	if (pump(r, 0, r->procs, MAPPED) < 0)
 		return "timed out while mapping";
 	platform_release_region(r);
-	check_bases(r);
-	if (r->problem[0])
+	if (check_bases(r) > 0)
 		return "not run: the bases were wrong";
+	if ((why = unstarted(r)) != NULL)
+		return why;
+	if (r->problem[0])
+		return "not run: the run failed before its workers ran (its run: line says why)";
 	tell_all(r, WIRE_RUN);
 	if (pump(r, 0, r->procs, FINISHED) < 0)
 		return NULL;                    // a worker still running at the deadline is HUNG

@@ -28,6 +28,7 @@ struct worker_record {
 	int chan;                       // the harness's end (a descriptor, or on Win32 the
 	                                // worker's index); -1 once closed
 	int heard;                      // it said at least one word
+	int nostart;                    // it said it could not be started (its message says why)
 	int mapped, prepared, finished, verified, reaped, killed;
 	int status;                     // once reaped: waitpid's status, or the exit code
 	enum outcome outcome;

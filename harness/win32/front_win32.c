@@ -34,18 +34,28 @@ const char front_usage[] =
 const char front_kill_worker[] = "shmlab-kill-worker.exe";
 
 // How to run this program again, for replay lines: under Wine, a path on the
-// Z: drive is the Unix path, run with `wine`, so the line works in a shell.
+// Z: drive is the Unix path, run with `wine`, or with the wrapper that
+// started us (build/bin/shmlab-wine sets SHMLAB_WINE_SHOWN), so the line
+// works in a shell; a path under the current directory is shown relative
+// to it, as the learner typed it.
 const char *
 front_start(const char *argv0)
 {
-	static char unix_cmd[MAX_PATH + 8];
-	char path[MAX_PATH];
-	const char *shown = shell_path(argv0, path, sizeof path);
+	static char unix_cmd[2 * MAX_PATH + 8];
+	char path[MAX_PATH], cwd[MAX_PATH], here[MAX_PATH];
+	const char *shown = shell_path(argv0, path, sizeof path), *wine = getenv("SHMLAB_WINE_SHOWN");
+	size_t n;
 
 	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
 	if (shown == argv0)
 		return argv0;
-	snprintf(unix_cmd, sizeof unix_cmd, "wine %s", shown);
+	n = GetCurrentDirectoryA(sizeof cwd, cwd);
+	if (n > 0 && n < sizeof cwd && shell_path(cwd, here, sizeof here) == here) {
+		n = strlen(here);
+		if (n > 1 && strncmp(shown, here, n) == 0 && shown[n] == '/')
+			shown += n + 1;
+	}
+	snprintf(unix_cmd, sizeof unix_cmd, "%s %s", wine && *wine ? wine : "wine", shown);
 	return unix_cmd;
 }
 
