@@ -196,7 +196,14 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 			    "its program at an address of its own", j);
 			return;
 		}
-	if (a < 65536)
+	// Lab 06's other build: a code address from worker 0's build leads
+	// anywhere in this one, often near 0; say so, or the fault reads as a
+	// NULL pointer of this worker's own making.
+	if ((r->sc->flags & OTHER_BUILD) && i % 2 && r->strategy != FORK)
+		snprintf(buf, len, "%s, in a worker that runs another build of the program: an address of code "
+		    "from worker 0's build names other code here (the handout's \"Another build\")",
+		    a < 65536 ? "near address 0" : "outside every view of the region");
+	else if (a < 65536)
 		snprintf(buf, len, "near address 0: a NULL or tiny pointer");
 	else
 		snprintf(buf, len, "outside every view of the region: memory private to some process");
