@@ -90,5 +90,5 @@ shmlab_contract_version(void)
 unsigned
 shmlab_features(void)
 {
-	return 0;
+	return SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS;
 }
