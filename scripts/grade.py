@@ -528,14 +528,17 @@ def watched(root):
 
 def watch(args, out):
     """Grades, then waits for a save, and again, until Ctrl-C (or
-    --max-rounds gradings)."""
-    root, rounds = args.watch_root, 0
+    --max-rounds gradings). Each round has a seed of its own unless --seed
+    was given: a rule that holds by luck at one set of addresses is soon
+    caught at another."""
+    root, rounds, news = args.watch_root, 0, None
     stamps = watched(root)
-    changed = lambda: watched(root) != stamps   # noqa: E731 (read by the grading, which cancels on it)
     while True:
         out.clear_screen()
+        if news:
+            out.say(f"regrading: {news} changed")
         rounds += 1
-        status = grade_once(args, out, changed)
+        status = grade_once(args, out, lambda: watched(root) != stamps)
         if args.max_rounds and rounds >= args.max_rounds and status is not None:
             return status
         if status is not None:
@@ -545,9 +548,10 @@ def watch(args, out):
             while watched(root) == stamps:
                 time.sleep(POLL_S)
         now = watched(root)
-        names = sorted(shown_path(p) for p in set(now) | set(stamps) if now.get(p) != stamps.get(p))
+        news = ", ".join(sorted(shown_path(p) for p in set(now) | set(stamps) if now.get(p) != stamps.get(p)))
         stamps = now
-        out.say(f"regrading: {', '.join(names)} changed")
+        if not args.seed_given:
+            args.seed = random.SystemRandom().randrange(1 << 32)
 
 
 # ---------------------------------------------------------------- the command line
@@ -580,6 +584,7 @@ def parse(argv):
     text = args.seed or os.environ.get("SHMLAB_SEED")
     if text and (not text.isdigit() or int(text) > 0xFFFFFFFF):
         p.error(f"--seed and SHMLAB_SEED take 0 to 4294967295, not {text!r}")
+    args.seed_given = bool(text)
     args.seed = int(text) if text else random.SystemRandom().randrange(1 << 32)
     args.build_dir = pathlib.Path(args.build_dir).resolve()
     if args.impl:
