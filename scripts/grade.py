@@ -226,7 +226,7 @@ class Harness:
 
     def __init__(self, build, impl, session_seed, where):
         self.exe, self.impl, self.session_seed, self.where = build / "bin" / "shmlab-harness", impl, session_seed, where
-        self.live, self.lock, self.cancelled = set(), threading.Lock(), threading.Event()
+        self.live, self.killed, self.lock, self.cancelled = set(), {}, threading.RLock(), threading.Event()
 
     def ask(self, *args):
         """The harness's JSON answer to ARGS, or UsageError saying why not."""
@@ -265,11 +265,14 @@ class Harness:
                 proc.wait(timeout=RUN_BOUND_S)
                 timed_out = False
             except subprocess.TimeoutExpired:
-                kill_group(proc)
+                self.kill(proc)
                 proc.wait()
                 timed_out = True
             with self.lock:
                 self.live.discard(proc)
+                killed = self.killed.pop(proc, None)
+            if killed:
+                remove_leftovers(killed)
             if self.cancelled.is_set():
                 return None
             out.seek(0), err.seek(0)
@@ -279,19 +282,57 @@ class Harness:
                 parsed = None
             return Run(scenario, strategy, seed, proc.returncode, parsed, out.read(), err.read(), timed_out)
 
+    def kill(self, proc):
+        """Kills a run's harness and workers, noting who they were."""
+        with self.lock:
+            self.killed[proc] = group_members(proc.pid) | {proc.pid}
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def cancel(self):
         """Stops every run: those started are killed, the rest never start."""
-        with self.lock:
+        with self.lock:         # so that no run starts between the two
             self.cancelled.set()
-            for proc in self.live:
-                kill_group(proc)
+            for proc in list(self.live):
+                self.kill(proc)
 
 
-def kill_group(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def group_members(pgid):
+    """The pids of process group pgid (/proc/PID/stat: pid (comm) state ppid pgrp)."""
+    members = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = pathlib.Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rfind(")") + 2:].split()[2]) == pgid:
+            members.add(int(entry))
+    return members
+
+
+def remove_leftovers(pids):
+    """What processes killed in a run made and could not remove: region
+    names (shmlab-<pid>-..., named by the process that made them) and the
+    System V objects they made or used last. Nothing else's."""
+    for name in os.listdir("/dev/shm"):
+        owner = name.split("-")
+        if name.startswith("shmlab-") and len(owner) > 2 and owner[1].isdigit() and int(owner[1]) in pids:
+            try:
+                os.unlink(f"/dev/shm/{name}")
+            except OSError:
+                pass
+    for table, ident, users, remove in (("shm", "shmid", ("cpid", "lpid"), ["-m"]),
+                                        ("msg", "msqid", ("lspid", "lrpid"), ["-q"])):
+        try:
+            lines = pathlib.Path(f"/proc/sysvipc/{table}").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines[1:]:
+            row = dict(zip(lines[0].split(), line.split()))
+            if any(int(row.get(c, 0)) in pids for c in users):
+                subprocess.run(["ipcrm", *remove, row[ident]], capture_output=True)
 
 
 # ---------------------------------------------------------------- grading
@@ -564,9 +605,9 @@ def parse(argv):
         c.add_argument("lab", nargs="?", metavar="NN|all",
                        help="grade labs up to NN, or all (default: up to the first lab not all green)")
         c.add_argument("--hint", nargs="?", type=int, const=1, default=0, metavar="LEVEL",
-                       help="show the first LEVEL hints for the first failing rule (default 1)")
-        c.add_argument("--impl", help="grade this library instead (nothing is built)")
-        c.add_argument("--build-dir", default=str(REPO / "build"), help="the CMake build directory (default build/)")
+                       help="show the first LEVEL hints for the first failing rule (default 1; after NN)")
+        c.add_argument("--impl", metavar="LIB", help="grade this library instead (nothing is built)")
+        c.add_argument("--build-dir", metavar="DIR", default=str(REPO / "build"), help="the CMake build directory (default build/)")
         c.add_argument("--no-build", action="store_true", help="grade what is built; build nothing")
         c.add_argument("--seed", help="session seed, 0 to 4294967295 (default: $SHMLAB_SEED, else random)")
         if name == "watch":
