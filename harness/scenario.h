@@ -65,6 +65,10 @@ enum scenario_flags {
 	SYSCALL_FAULTS = 2048,  // POSIX: workers run with libshmlab-syscall-faults.so preloaded,
 	                        // which fails the n-th system call on request
 	                        // (conformance/shims/syscall_faults.c)
+	HARNESS_MAPS = 4096,    // CONTRACT: the worker maps the views with the reference linked
+	                        // in, not the library's region functions, so a rule of the
+	                        // functions that only take a view (lab 01's header and roots)
+	                        // tests them before the library can map (lab 02)
 };
 
 struct impl;

@@ -8,6 +8,9 @@
  *   lab 02  02-raw-pointers/exercise.c        regions and views
  *   lab 03  03-offsets/exercise.c             offsets and self-relative references
  *           03-offsets/exercise_alloc.c       the allocator
+ *   lab 04  04-handles/exercise.c             descriptors given through the region
+ *   lab 05  05-global-names/exercise.c        mailboxes named by global ids
+ *   lab 06  06-functions/exercise.c           functions called by name
  *
  * This header holds what more than one of them needs: the layout of the
  * region header. It is lab 01's rule applied. Every field has a fixed width,

@@ -9,8 +9,7 @@
  *
  * Check it (see the handout's "Exercise"):
  *
- *   cmake --build build
- *   SHMLAB_IMPL=build/lib/libshmlab-learner.so ctest --test-dir build -L conformance -L lab02
+ *   ./tour check 02
  *   build/bin/shmlab-harness run 02-contract-map-at-address --procs 4 --strategy distinct \
  *       --impl build/lib/libshmlab-learner.so
  *

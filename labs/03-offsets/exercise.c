@@ -10,8 +10,7 @@
  *
  * Check it (see the handout's "Exercise"):
  *
- *   cmake --build build
- *   SHMLAB_IMPL=build/lib/libshmlab-learner.so ctest --test-dir build -L conformance -L lab03
+ *   ./tour check 03
  *   build/bin/shmlab-harness run 03-contract-offset-bounds --procs 4 --strategy distinct \
  *       --impl build/lib/libshmlab-learner.so
  *
