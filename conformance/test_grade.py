@@ -112,8 +112,9 @@ def test_check_hint_shows_the_failing_rules_hints_one_level_at_a_time(build):
     status, out = tour("check", "02", "--impl", str(build / "lib" / "libshmlab-learner.so"), "--hint", "2",
                        build=build)
     assert status == 1, out
-    rule = re.search(r"^(\S+) \(lab \d+\) failed under", out, re.M).group(1)
-    levels = grade.hints(grade.lab_dirs()["02"], rule)
+    rule, lab = re.search(r"^(\S+) \(lab (\d+)\) failed under", out, re.M).groups()
+    levels = grade.hints(grade.lab_dirs()[lab], rule)
+    assert len(levels) >= 2, f"rule {rule} of lab {lab} has fewer than two hints"
     shown = " ".join(out.split())
     assert levels[0] in shown and levels[1] in shown, out
     assert len(levels) < 3 or levels[2] not in shown, "--hint 2 showed the third hint:\n" + out
