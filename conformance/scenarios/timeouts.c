@@ -18,7 +18,12 @@
  * is left of the call's time it slept. A wait of 150 ms or more must sleep
  * a tenth of its timeout (a spinning thread sleeps not at all, whatever the
  * load; a thread that naps between polls sleeps most of it, less what a
- * loaded machine keeps it waiting for a processor after each nap), and no
+ * loaded machine keeps it waiting for a processor after each nap), unless
+ * the thread was starved: given less than a hundredth of the processor
+ * time it waited for. The scheduler gives a runnable thread its share, so a
+ * spinning one gets that much unless hundreds of threads compete for each
+ * processor; a napping one, woken late after every nap on a busy machine,
+ * can wait for a processor nearly all the time and use almost none. And no
  * call may use more processor time than SPIN_ALLOWANCE plus a twentieth of
  * its time (a correct wait uses microseconds; a spinning one all the
  * processor it is given, which on a loaded machine may be little: this
@@ -66,6 +71,7 @@
 #define PHASE_AT        (NS_PER_S / 10)         // where the scenario sleeps to when outside
 #define SLEEP_FROM_MS   150                     // a wait this long must sleep a tenth of it
 #define SPIN_ALLOWANCE  (20 * NS_PER_MS)        // processor time any call may use
+#define STARVED         100                     // under 1/STARVED of the time it was runnable on a processor
 #define EVENT_MS        60000                   // a bound only: a wait the event does not end outlasts the run
 #define FLAG_WAIT_MS    3000                    // worker 1's bounded wait for worker 0
 
@@ -185,7 +191,8 @@ waited_out(struct worker *w, const struct stopwatch *lap, int timeout_ms, const 
 	if (lap->cpu > SPIN_ALLOWANCE + lap->wall / 20)
 		return fail(w, "%s: used %.1f ms of processor time in %.1f ms: a wait must sleep, not spin",
 		    what, (double)lap->cpu / 1e6, (double)lap->wall / 1e6);
-	if (timeout_ms >= SLEEP_FROM_MS && slept >= 0 && slept < timeout_ms * NS_PER_MS / 10)
+	if (timeout_ms >= SLEEP_FROM_MS && slept >= 0 && slept < timeout_ms * NS_PER_MS / 10
+	    && lap->cpu * STARVED >= lap->cpu + lap->queued)
 		return fail(w, "%s: slept %.1f ms of %.1f ms (%.1f ms on a processor, %.1f ms waiting for one): "
 		    "a wait must sleep, not spin", what, (double)slept / 1e6, (double)lap->wall / 1e6,
 		    (double)lap->cpu / 1e6, (double)lap->queued / 1e6);
