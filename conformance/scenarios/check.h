@@ -54,6 +54,11 @@ int succeeded(struct worker *w, int rc, int err, const char *what);
 // header a heap (format, then heap_init); 0, or fail()'s -1.
 int contract_heap(struct worker *w, const struct shmlab_view *v);
 
+// A view of exactly SHMLAB_HEADER_SIZE bytes is enough (root.h): format and
+// check accept it, and a root `name` set to 512 in it is found again; 0, or
+// fail()'s -1.
+int header_fits_exactly(struct worker *w, const struct shmlab_view *exact, const char *name);
+
 #ifndef _WIN32
 // The views of the region open as fd in this process: lines of
 // /proc/self/maps (proc(5)) that name its device and inode.

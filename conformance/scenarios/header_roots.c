@@ -116,15 +116,7 @@ private_headers(struct worker *w)
 	    || SUCCEEDS(w, im->format(&four), "format of that view again") < 0
 	    || REFUSES(w, ENOENT, im->root_get(&four, SHARED, &off), "root_get after a second format (a fresh header has no roots)") < 0)
 		return -1;
-	if (SUCCEEDS(w, im->format(&exact), "format of a view of exactly the header's size") < 0
-	    || SUCCEEDS(w, im->check(&exact), "check of a view of exactly the header's size") < 0
-	    || SUCCEEDS(w, im->root_set(&exact, SHARED, 512), "root_set in a view of exactly the header's size") < 0
-	    || SUCCEEDS(w, im->root_get(&exact, SHARED, &off), "root_get in a view of exactly the header's size") < 0)
-		return -1;
-	if (off != 512)
-		return fail(w, "root_get in a view of exactly the header's size gave %#llx, expected 0x200",
-		    (unsigned long long)off);
-	return 0;
+	return header_fits_exactly(w, &exact, SHARED);
 }
 
 // Refusals, in any formatted view; none of them may take a slot.

@@ -36,6 +36,23 @@ added_in_run(const struct worker *w)
 
 // A view smaller than the header holds no header: -1 with EPROTO (none
 // there) or EINVAL (a header whose size is not the view's) both say so.
+int
+header_fits_exactly(struct worker *w, const struct shmlab_view *exact, const char *name)
+{
+	const struct impl *im = w->impl;
+	shmlab_off off;
+
+	if (SUCCEEDS(w, im->format(exact), "format of a view of exactly the header's size") < 0
+	    || SUCCEEDS(w, im->check(exact), "check of a view of exactly the header's size") < 0
+	    || SUCCEEDS(w, im->root_set(exact, name, 512), "root_set in a view of exactly the header's size") < 0
+	    || SUCCEEDS(w, im->root_get(exact, name, &off), "root_get in a view of exactly the header's size") < 0)
+		return -1;
+	if (off != 512)
+		return fail(w, "root_get in a view of exactly the header's size gave %#llx, expected 0x200",
+		    (unsigned long long)off);
+	return 0;
+}
+
 static int
 short_of_header_refused(struct worker *w, const struct shmlab_view *v, const char *call, int rc)
 {
@@ -67,14 +84,8 @@ unformatted_refused(struct worker *w, const struct shmlab_view *v)
 		return -1;
 	// Exactly the header's size is enough, one byte less is not (root.h).
 	if (REFUSES(w, EINVAL, im->format(&short_one), "format of a view one byte smaller than the header") < 0
-	    || SUCCEEDS(w, im->format(&exact), "format of a view of exactly the header's size") < 0
-	    || SUCCEEDS(w, im->check(&exact), "check of a view of exactly the header's size") < 0
-	    || SUCCEEDS(w, im->root_set(&exact, SHARED, 512), "root_set in a view of exactly the header's size") < 0
-	    || SUCCEEDS(w, im->root_get(&exact, SHARED, &off), "root_get in a view of exactly the header's size") < 0)
+	    || header_fits_exactly(w, &exact, SHARED) < 0)
 		return -1;
-	if (off != 512)
-		return fail(w, "root_get in a view of exactly the header's size gave %#llx, expected 0x200",
-		    (unsigned long long)off);
 	// The same bytes, a formatted header, seen through a view one byte
 	// shorter: too small to hold a header, whatever its bytes say.
 	if (short_of_header_refused(w, &short_one, "check", (errno = 0, im->check(&short_one))) < 0
