@@ -26,6 +26,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "shmlab.h"
 
@@ -63,5 +64,40 @@ static_assert(offsetof(struct learner_header, roots) == 32, "header layout is pi
 static_assert(sizeof(struct learner_header) == 32 + SHMLAB_ROOTS * 40, "header layout is pinned");
 static_assert(sizeof(struct learner_header) <= SHMLAB_HEADER_SIZE, "the header fits its reserve");
 // ANCHOR_END: header
+
+// Time, for the waits of labs 04 and 05: every wait in the region is
+// bounded, and a deadline on CLOCK_MONOTONIC, which never jumps, bounds a
+// loop of waits however often it wakes.
+
+// The moment timeout_ms milliseconds from now; a negative timeout_ms gives
+// a moment passed already.
+static inline struct timespec
+deadline_after(int timeout_ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += timeout_ms / 1000;
+	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	} else if (t.tv_nsec < 0) {
+		t.tv_sec--;
+		t.tv_nsec += 1000000000L;
+	}
+	return t;
+}
+
+// 1 once the deadline has passed.
+static inline int
+passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec
+	    || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
 
 #endif

@@ -135,36 +135,6 @@ close_and_fail(int fd)
 	return -1;
 }
 
-// The moment timeout_ms milliseconds from now, on CLOCK_MONOTONIC.
-static GIVEN struct timespec
-deadline_after(int timeout_ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += timeout_ms / 1000;
-	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	} else if (t.tv_nsec < 0) {     // a negative timeout: a moment passed already
-		t.tv_sec--;
-		t.tv_nsec += 1000000000L;
-	}
-	return t;
-}
-
-// 1 once the deadline has passed.
-static GIVEN int
-passed(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec
-	    || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
-}
-
 // Sleeps while *word still holds `seen`, until a wake, the deadline or a
 // signal, whichever comes first; returns at once if *word holds something
 // else. Reread the word after it returns: a wake is a hint, not a promise.

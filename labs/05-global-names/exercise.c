@@ -56,36 +56,6 @@ struct message {
 // Written for you; unused until your code calls it.
 #define GIVEN __attribute__((unused))
 
-// The moment timeout_ms milliseconds from now, on CLOCK_MONOTONIC.
-static GIVEN struct timespec
-deadline_after(int timeout_ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += timeout_ms / 1000;
-	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	} else if (t.tv_nsec < 0) {     // a negative timeout: a moment passed already
-		t.tv_sec--;
-		t.tv_nsec += 1000000000L;
-	}
-	return t;
-}
-
-// 1 once the deadline has passed.
-static GIVEN int
-passed(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec
-	    || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
-}
-
 // Sleeps a while between two looks at a queue: msgrcv(2) has no timeout, so
 // a bounded receive looks with IPC_NOWAIT and naps. *nap_ns starts at 0 and
 // doubles from 50 us up to 6.4 ms: a message is seen at most that late, and
