@@ -22,6 +22,15 @@ fail_with(int err)
 	return -1;
 }
 
+// The slot at off, inside v; the null offset names no slot.
+static int
+slot_at(const struct shmlab_view *v, shmlab_off off, void **at)
+{
+	if (off == SHMLAB_NULL_OFF)
+		return fail_with(ERANGE);
+	return shmlab_off_to_ptr(v, off, SHMLAB_FUNCTION_SLOT_SIZE, at);
+}
+
 static const struct shmlab_function *
 find(const struct shmlab_function *table, size_t n, const char *name)
 {
@@ -38,7 +47,7 @@ shmlab_function_store(const struct shmlab_view *v, shmlab_off slot, const struct
 	char copy[SHMLAB_FUNCTION_SLOT_SIZE] = { 0 };
 	void *at;
 
-	if (shmlab_off_to_ptr(v, slot, sizeof copy, &at) < 0)
+	if (slot_at(v, slot, &at) < 0)
 		return -1;
 	if (strlen(name) >= sizeof copy)
 		return fail_with(ENAMETOOLONG);
@@ -57,7 +66,7 @@ shmlab_function_call(const struct shmlab_view *v, shmlab_off slot, const struct 
 	const struct shmlab_function *f;
 	void *at;
 
-	if (shmlab_off_to_ptr(v, slot, sizeof name, &at) < 0)
+	if (slot_at(v, slot, &at) < 0)
 		return -1;
 	memcpy(name, at, sizeof name);          // read once: the peer may change it
 	if (memchr(name, '\0', sizeof name) == NULL || name[0] == '\0')

@@ -50,6 +50,8 @@ fail_with(int err)
 static int
 mailbox_at(const struct shmlab_view *v, shmlab_off box, struct mailbox **m)
 {
+	if (box == SHMLAB_NULL_OFF)     // names no place: off_to_ptr would give NULL
+		return fail_with(ERANGE);
 	if (box % 8 != 0)
 		return fail_with(EINVAL);
 	return shmlab_off_to_ptr(v, box, sizeof **m, (void **)m);

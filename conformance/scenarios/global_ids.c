@@ -11,8 +11,9 @@
  * outside the view is ERANGE, a zeroed one EINVAL, a message over
  * SHMLAB_MAILBOX_MSG_MAX EMSGSIZE, a buffer too small E2BIG (the message
  * stays), an empty mailbox ETIMEDOUT, and after destroy a send is EINVAL.
- * At the edges, in verify, on a mailbox of its own: a mailbox past the end
- * or running past it is ERANGE for every call, one not aligned to 8
+ * At the edges, in verify, on a mailbox of its own: a mailbox at the null
+ * offset, past the end or running past it is ERANGE for every call, one
+ * not aligned to 8
  * EINVAL; a message of exactly SHMLAB_MAILBOX_MSG_MAX bytes and one of 0
  * bytes are sent and received whole; a buffer one byte short is E2BIG and
  * the message stays, one of exactly its size takes it; a full mailbox is
@@ -23,7 +24,8 @@
  * must get that function's answer. A function's address is not the same in
  * another process (lab 06), so a library that stores one crashes or calls
  * other code there. Also: a name the table lacks is ENOENT, a name of 32
- * bytes ENAMETOOLONG, a slot with no NUL in it EINVAL.
+ * bytes ENAMETOOLONG, a slot with no NUL in it EINVAL, a slot at the null
+ * offset or running past the end ERANGE.
  */
 #include <stdio.h>
 #include <string.h>
@@ -86,19 +88,21 @@ mailbox_receive_all(struct worker *w, const struct shmlab_view *v)
 	return 0;
 }
 
-// Every call refuses a mailbox that is not inside the view (ERANGE) or
-// not aligned to 8 (EINVAL); nothing is made.
+// Every call refuses a mailbox that is not inside the view (ERANGE), the
+// null offset included (0 names no object: offset.h), or one not aligned
+// to 8 (EINVAL); nothing is made.
 static int
 mailbox_bad_offsets(struct worker *w, const struct shmlab_view *v)
 {
 	const struct impl *im = w->impl;
-	const shmlab_off bad[] = { v->size, v->size - SHMLAB_MAILBOX_SIZE / 2, EDGE_BOX + 4 };
-	const char *name[] = { "at the end of the view", "running past its end", "not aligned to 8" };
+	const shmlab_off bad[] = { SHMLAB_NULL_OFF, v->size, v->size - SHMLAB_MAILBOX_SIZE / 2, EDGE_BOX + 4 };
+	const char *name[] = { "at the null offset, 0", "at the end of the view", "running past its end",
+	    "not aligned to 8" };
 	char text[8] = "edge", what[80];
 	size_t len;
 
-	for (int i = 0; i < 3; i++) {
-		int want = i < 2 ? ERANGE : EINVAL;
+	for (int i = 0; i < 4; i++) {
+		int want = i < 3 ? ERANGE : EINVAL;
 
 		snprintf(what, sizeof what, "mailbox_create(a mailbox %s)", name[i]);
 		if (REFUSES(w, want, im->mailbox_create(v, bad[i]), what) < 0)
@@ -240,7 +244,9 @@ function_prepare(struct worker *w, const struct shmlab_view *v)
 	    || REFUSES(w, ENAMETOOLONG, im->function_store(v, SLOT, functions, NFUNCTIONS,
 	    "a-name-that-is-thirty-two-bytes!"), "function_store(a 32-byte name)") < 0
 	    || REFUSES(w, ERANGE, im->function_store(v, v->size - 8, functions, NFUNCTIONS, "circle"),
-	    "function_store(a slot that runs past the end)") < 0)
+	    "function_store(a slot that runs past the end)") < 0
+	    || REFUSES(w, ERANGE, im->function_store(v, SHMLAB_NULL_OFF, functions, NFUNCTIONS, "circle"),
+	    "function_store(a slot at the null offset, 0)") < 0)
 		return -1;
 	memset(v->base + GARBAGE_SLOT, 'z', SHMLAB_FUNCTION_SLOT_SIZE);
 	return SUCCEEDS(w, im->function_store(v, SLOT, functions, NFUNCTIONS, "circle"), "function_store(\"circle\")");
@@ -254,6 +260,8 @@ function_run(struct worker *w, const struct shmlab_view *v)
 
 	if (REFUSES(w, ERANGE, im->function_call(v, v->size - 8, functions, NFUNCTIONS, &arg, &result),
 	    "function_call(a slot that runs past the end)") < 0
+	    || REFUSES(w, ERANGE, im->function_call(v, SHMLAB_NULL_OFF, functions, NFUNCTIONS, &arg, &result),
+	    "function_call(a slot at the null offset, 0)") < 0
 	    || REFUSES(w, EINVAL, im->function_call(v, GARBAGE_SLOT, functions, NFUNCTIONS, &arg, &result),
 	    "function_call(a slot of 32 'z' bytes, no NUL)") < 0
 	    || REFUSES(w, ENOENT, im->function_call(v, SLOT, functions, 1, &arg, &result),

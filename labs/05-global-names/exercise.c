@@ -70,8 +70,9 @@ nap(long *nap_ns)
 // ANCHOR: create
 // Makes a queue (msgget(2): IPC_PRIVATE, IPC_CREAT, mode 0600) and writes
 // its id at box, then the magic with a release store: a process that sees
-// the magic (acquire) sees the id. ERANGE (the 16 bytes are not inside the
-// view), EINVAL (box not aligned to 8), msgget's errno (ENOSPC).
+// the magic (acquire) sees the id. ERANGE (box is the null offset 0, or
+// the 16 bytes are not inside the view), EINVAL (box not aligned to 8),
+// msgget's errno (ENOSPC).
 int
 shmlab_mailbox_create(const struct shmlab_view *v, shmlab_off box)
 // ANCHOR_END: create

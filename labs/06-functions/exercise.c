@@ -41,8 +41,8 @@ static_assert(_Alignof(struct learner_slot) == 1, "a slot may sit at any offset"
 
 // ANCHOR: store
 // Writes the name of table[i].name == name into the slot at offset slot,
-// the rest of the slot zero bytes. ERANGE (the slot's 32 bytes are not
-// inside the view), ENAMETOOLONG (the name and its NUL do not fit),
+// the rest of the slot zero bytes. ERANGE (slot is the null offset 0, or
+// its 32 bytes are not inside the view), ENAMETOOLONG (the name and its NUL do not fit),
 // ENOENT (no function of that name in table[0..n-1]).
 int
 shmlab_function_store(const struct shmlab_view *v, shmlab_off slot, const struct shmlab_function *table,

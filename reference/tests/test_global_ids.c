@@ -57,6 +57,7 @@ mailbox_errors(void **state)
 	(void)state;
 	assert_errno(shmlab_mailbox_create(&view, BOX + 4), EINVAL);
 	assert_errno(shmlab_mailbox_create(&view, sizeof bytes - 8), ERANGE);
+	assert_errno(shmlab_mailbox_create(&view, SHMLAB_NULL_OFF), ERANGE);   // NULL, not the header
 	assert_errno(shmlab_mailbox_send(&view, BOX, "x", 1), EINVAL);         // zeroed: no mailbox
 	assert_int_equal(shmlab_mailbox_create(&view, BOX), 0);
 	assert_errno(shmlab_mailbox_send(&view, BOX, big, sizeof big), EMSGSIZE);
@@ -82,6 +83,8 @@ function_by_name(void **state)
 	assert_errno(shmlab_function_store(&view, 128, table, 2, "four"), ENOENT);
 	assert_errno(shmlab_function_store(&view, 128, table, 2, "a-name-that-is-thirty-two-bytes!"), ENAMETOOLONG);
 	assert_errno(shmlab_function_store(&view, sizeof bytes - 16, table, 2, "twice"), ERANGE);
+	assert_errno(shmlab_function_store(&view, SHMLAB_NULL_OFF, table, 2, "twice"), ERANGE);
+	assert_errno(shmlab_function_call(&view, SHMLAB_NULL_OFF, table, 2, &arg, &result), ERANGE);
 	memset(bytes + 256, 'z', SHMLAB_FUNCTION_SLOT_SIZE);
 	assert_errno(shmlab_function_call(&view, 256, table, 2, &arg, &result), EINVAL);
 	assert_errno(shmlab_function_call(&view, 512, table, 2, &arg, &result), EINVAL);  // empty
