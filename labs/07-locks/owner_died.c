@@ -22,11 +22,14 @@
 #include "locks.h"
 #include "scenario.h"
 
+#define DEAD_WAIT_MS 1000       // each locker's wait: worker 0's, then the others' at once
+
 struct account {
 	pthread_mutex_t lock;
 	uint64_t a, b;                  // a == b whenever the lock is free
-	_Atomic uint32_t dead;          // the holder is dead and reaped
-	int32_t holder;                 // its pid
+	_Atomic uint32_t first_done;    // worker 0, the first to try the lock, is done
+	_Atomic uint32_t told_dead;     // how many lockers were told EOWNERDEAD
+	int32_t holder;                 // the killed holder's pid
 };
 
 static int
@@ -93,7 +96,6 @@ kill_holder(struct worker *w, struct account *acc)
 		return fail(w, "the holder (pid %d) did not die of SIGKILL", (int)pid);
 	}
 	acc->holder = (int32_t)pid;
-	atomic_store_explicit(&acc->dead, 1, memory_order_release);
 	return 0;
 }
 
@@ -125,16 +127,19 @@ repair_data_only(struct worker *w, struct account *acc)
 static int
 update(struct worker *w, struct account *acc, repair_fn *fix)
 {
-	struct timespec deadline = after_ms(LOCK_WAIT_MS);
+	struct timespec deadline = after_ms(DEAD_WAIT_MS);
 	int e = pthread_mutex_clocklock(&acc->lock, CLOCK_MONOTONIC, &deadline);
 
-	if (e == EOWNERDEAD && fix(w, acc) < 0) {
-		pthread_mutex_unlock(&acc->lock);
-		return -1;
+	if (e == EOWNERDEAD) {
+		atomic_fetch_add(&acc->told_dead, 1);
+		if (fix(w, acc) < 0) {
+			pthread_mutex_unlock(&acc->lock);
+			return -1;
+		}
 	}
 	if (e == ETIMEDOUT)
 		return fail(w, "no lock after %d ms: its holder, pid %d, was killed holding it, and "
-		    "a mutex that is not robust stays locked", LOCK_WAIT_MS, (int)acc->holder);
+		    "a mutex that is not robust stays locked", DEAD_WAIT_MS, (int)acc->holder);
 	if (e == ENOTRECOVERABLE)
 		return fail(w, "ENOTRECOVERABLE: the worker told EOWNERDEAD unlocked without "
 		    "pthread_mutex_consistent, so the lock can never be taken again");
@@ -152,18 +157,44 @@ update(struct worker *w, struct account *acc, repair_fn *fix)
 }
 // ANCHOR_END: lock
 
+// Worker 0 kills the holder and tries the lock first, so that the one told
+// EOWNERDEAD is always worker 0; the others try once it is done, whatever
+// became of its try.
 static int
 take_part(struct worker *w, const struct shmlab_view *v, repair_fn *fix)
 {
 	struct account *acc = (struct account *)v->base;
+	int r;
 
 	if (w->view != 0)       // under `double`: once, through one of the two views
 		return 0;
-	if (w->index == 0 && kill_holder(w, acc) < 0)
-		return -1;
-	if (wait_word(&acc->dead, 1, HANDSHAKE_MS) < 0)
-		return fail(w, "worker 0 never said the holder was dead");
-	return update(w, acc, fix);
+	if (w->index != 0) {
+		if (wait_word(&acc->first_done, 1, HANDSHAKE_MS) < 0)
+			return fail(w, "worker 0 never tried the lock");
+		return update(w, acc, fix);
+	}
+	r = kill_holder(w, acc);
+	if (r == 0)
+		r = update(w, acc, fix);
+	atomic_store_explicit(&acc->first_done, 1, memory_order_release);
+	return r;
+}
+
+// Worker 0, once every worker is done: one death, so one locker told of it,
+// and every survivor's update on top of the repaired data.
+static int
+check_account(struct worker *w, const struct shmlab_view *v)
+{
+	struct account *acc = (struct account *)v->base;
+	uint32_t told = atomic_load(&acc->told_dead);
+
+	if (told != 1)
+		return fail(w, "%u lockers were told EOWNERDEAD, not 1", (unsigned)told);
+	if (acc->a != acc->b || acc->b != 1 + (uint64_t)w->procs)
+		return fail(w, "a = %llu, b = %llu: expected both %d (the dead holder's half update, "
+		    "repaired, and one update by each worker)", (unsigned long long)acc->a,
+		    (unsigned long long)acc->b, 1 + w->procs);
+	return 0;
 }
 
 static int
@@ -196,6 +227,7 @@ const struct scenario lab07_robust_fixed = {
 	.passes_under = ALL_STRATEGIES,
 	.prepare = make_robust,
 	.run = run_repair,
+	.verify = check_account,
 };
 
 const struct scenario lab07_not_consistent_broken = {

@@ -25,7 +25,7 @@ struct waiting_room {
 	pthread_mutex_t lock;
 	_Atomic uint32_t held;          // worker 0 holds the lock
 	_Atomic uint32_t about_to_wait; // how many waiters are about to block in the lock
-	_Atomic int64_t released_ms;    // when worker 0 unlocked (now_ms)
+	_Atomic uint32_t released;      // worker 0 has unlocked
 	int32_t pid[MAX_PROCS];              // each waiter's pid, written before about_to_wait
 };
 
@@ -72,8 +72,8 @@ hold_until_all_wait(struct worker *w, struct waiting_room *r)
 	for (int i = 1; i < w->procs; i++)
 		if (wait_asleep(r->pid[i], HANDSHAKE_MS) < 0)
 			return fail(w, "worker %d (pid %d) never went to sleep in the lock", i, (int)r->pid[i]);
-	atomic_store(&r->released_ms, now_ms());
 	pthread_mutex_unlock(&r->lock);
+	atomic_store(&r->released, 1);
 	return 0;
 }
 
@@ -90,10 +90,9 @@ wait_for_lock(struct worker *w, struct waiting_room *r)
 	atomic_fetch_add(&r->about_to_wait, 1);
 	deadline = after_ms(LOCK_WAIT_MS);
 	e = pthread_mutex_clocklock(&r->lock, CLOCK_MONOTONIC, &deadline);
-	if (e == ETIMEDOUT)
-		return fail(w, "no lock after %d ms, though worker 0 unlocked it %lld ms ago: its "
-		    "wake-up went to sleepers in its own process only", LOCK_WAIT_MS,
-		    (long long)(now_ms() - atomic_load(&r->released_ms)));
+	if (e == ETIMEDOUT && atomic_load(&r->released))
+		return fail(w, "no lock after %d ms, though worker 0 unlocked it while this worker "
+		    "slept: the unlock woke sleepers in worker 0's process only", LOCK_WAIT_MS);
 	if (e)
 		return fail(w, "pthread_mutex_clocklock: %s", strerror(e));
 	pthread_mutex_unlock(&r->lock);
