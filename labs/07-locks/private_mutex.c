@@ -34,7 +34,6 @@ static int
 make_private_lock(struct worker *w, const struct shmlab_view *v)
 {
 	struct waiting_room *r = (struct waiting_room *)v->base;
-
 	int e = pthread_mutex_init(&r->lock, NULL);     // BROKEN: private to one process
 
 	return e ? fail(w, "pthread_mutex_init: %s", strerror(e)) : 0;
