@@ -33,6 +33,13 @@ else()
     ${dir}/06-functions/shapes.c
     ${dir}/06-functions/function_pointer.c
     ${dir}/06-functions/vtable.c
-    ${dir}/06-functions/kind_tag.c)
+    ${dir}/06-functions/kind_tag.c
+    ${dir}/07-locks/private_mutex.c
+    ${dir}/07-locks/init_once.c
+    ${dir}/07-locks/atomics.c
+    ${dir}/07-locks/owner_died.c)
+  # Lab 07's _Atomic struct is too big to be lock-free: GCC calls libatomic
+  # for it, which is the lesson (07-locks/atomics.c).
+  set(shmlab_lesson_libraries atomic)
 endif()
 unset(dir)
