@@ -52,10 +52,9 @@ wait_in_enter(struct worker *w, struct locks *l)
 	int stuck;
 
 	if (run_waiter(enter, &wt, &stuck) < 0 && stuck)
-		return fail(w, "EnterCriticalSection still waits %llu ms after worker 0 left the critical "
-		    "section: no wake-up reached this process (it is free, OwningThread %#llx; "
-		    "LockCount %ld; LockSemaphore %#llx)",
-		    (unsigned long long)(GetTickCount64() - (ULONGLONG)l->left_at),
+		return fail(w, "EnterCriticalSection did not return in %d ms: worker 0 left the critical "
+		    "section, and no wake-up reached this process (it is free, OwningThread %#llx; "
+		    "LockCount %ld; LockSemaphore %#llx)", WAIT_MS,
 		    (unsigned long long)(uintptr_t)l->cs.OwningThread, l->cs.LockCount,
 		    (unsigned long long)(uintptr_t)l->cs.LockSemaphore);
 	if (wt.entered - (ULONGLONG)wt.left_before > WAIT_MS / 2)

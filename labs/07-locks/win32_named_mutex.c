@@ -22,9 +22,6 @@
 // while it holds the mutex. Exactly one worker's wait then returns
 // WAIT_ABANDONED; that worker repairs the counters; every other wait returns
 // WAIT_OBJECT_0 and finds them whole.
-#include <stdlib.h>
-#include <string.h>
-
 #include "win32_locks.h"
 #include "helpers_win32.h"
 
@@ -311,14 +308,14 @@ const struct scenario lab07_abandoned_mutex_fixed = {
 int
 hold_and_die(const char *name)
 {
-	static struct locks l;
+	char mname[OBJECT_NAME_MAX + 8];
 
-	snprintf(l.name, sizeof l.name, "%s", name);
-	if (map_counters(name, 0) < 0 || (mutex = OpenMutexA(SYNCHRONIZE, FALSE, strcat(l.name, "-mutex"))) == NULL)
+	snprintf(mname, sizeof mname, "%s-mutex", name);
+	if (map_counters(name, 0) < 0 || (mutex = OpenMutexA(SYNCHRONIZE, FALSE, mname)) == NULL)
 		return 3;
 	if (WaitForSingleObject(mutex, WAIT_MS) != WAIT_OBJECT_0)
 		return 4;
-	held->a -= 1;                           // half of a move
+	held->a -= 1;                           // half of a move: b += 1 is never done
 	InterlockedExchange(&held->held, 1);
 	WaitForSingleObject(GetCurrentProcess(), WAIT_MS);      // until TerminateProcess; bounded
 	return 5;                               // not ended: exits holding it, which abandons it too

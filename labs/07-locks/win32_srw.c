@@ -47,9 +47,8 @@ wait_in_acquire(struct worker *w, struct locks *l)
 	int stuck;
 
 	if (run_waiter(acquire, &wt, &stuck) < 0 && stuck)
-		return fail(w, "AcquireSRWLockExclusive still waits %llu ms after worker 0 released the lock: "
-		    "no wake-up reached this process (the lock word reads %#llx)",
-		    (unsigned long long)(GetTickCount64() - (ULONGLONG)l->left_at),
+		return fail(w, "AcquireSRWLockExclusive did not return in %d ms: worker 0 released the lock, "
+		    "and no wake-up reached this process (the lock word reads %#llx)", WAIT_MS,
 		    (unsigned long long)(uintptr_t)l->srw.Ptr);
 	if (wt.entered - (ULONGLONG)wt.left_before > WAIT_MS / 2)
 		return fail(w, "AcquireSRWLockExclusive returned %llu ms after the lock was released: the "

@@ -29,7 +29,6 @@ static int
 wait_on_word(struct worker *w, struct locks *l)
 {
 	LONG undesired = 0;
-	ULONGLONG start = GetTickCount64();
 	BOOL woken;
 	DWORD e;
 
@@ -38,9 +37,9 @@ wait_on_word(struct worker *w, struct locks *l)
 	e = GetLastError();
 	InterlockedIncrement(&l->done);
 	if (!woken)
-		return fail(w, "WaitOnAddress returned FALSE (%s) after %llu ms: worker 0 called "
+		return fail(w, "WaitOnAddress returned FALSE (%s) in its %d ms: worker 0 called "
 		    "WakeByAddressAll on the word all along, from another process",
-		    e == ERROR_TIMEOUT ? "ERROR_TIMEOUT" : "not a timeout", (unsigned long long)(GetTickCount64() - start));
+		    e == ERROR_TIMEOUT ? "ERROR_TIMEOUT" : "not a timeout", WAIT_MS);
 	return 0;
 }
 // ANCHOR_END: wait_on_address
