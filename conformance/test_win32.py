@@ -384,3 +384,20 @@ def test_stale_hwnd_says_so(wine):
     run = wine.run("05-stale-hwnd-broken", "distinct")
     assert all(w["outcome"] == "FAIL" and "error 1400" in w["message"] for w in run.workers), explain(
         run, "every worker FAIL, PostMessage with ERROR_INVALID_WINDOW_HANDLE (1400)")
+
+
+@pytest.mark.lab07
+@pytest.mark.parametrize("scenario,call", [("07-critical-section-broken", "EnterCriticalSection"),
+                                           ("07-srw-lock-broken", "AcquireSRWLockExclusive"),
+                                           ("07-wait-on-address-broken", "WaitOnAddress")])
+def test_in_process_lock_wakes_no_other_process(wine, scenario, call):
+    """The handout's claim for Wine 8: the holder (worker 0) passes, and every
+    waiter in another process reports that its wait was never ended by a
+    wake-up from worker 0, within its bound: not a crash, not a hang."""
+    run = wine.run(scenario, "distinct")
+    assert run.workers[0]["outcome"] == "PASS", explain(run, "worker 0, the holder or waker, PASS")
+    for w in run.workers[1:]:
+        assert w["outcome"] == "FAIL" and w["message"].startswith(call) and (
+            "no wake-up reached this process" in w["message"] or "ERROR_TIMEOUT" in w["message"]), explain(
+            run, f"worker {w['index']} FAIL: {call} never woken from worker 0's process")
+

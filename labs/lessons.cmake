@@ -19,7 +19,11 @@ if(WIN32)
     ${dir}/05-global-names/win32_window.c
     ${dir}/05-global-names/win32_hwnd.c
     ${dir}/05-global-names/win32_gdi.c
-    ${dir}/05-global-names/win32_hook.c)
+    ${dir}/05-global-names/win32_hook.c
+    ${dir}/07-locks/win32_critical_section.c
+    ${dir}/07-locks/win32_srw.c
+    ${dir}/07-locks/win32_wait_on_address.c
+    ${dir}/07-locks/win32_named_mutex.c)
 else()
   list(APPEND shmlab_lesson_sources
     ${dir}/03-offsets/read_once.c

@@ -17,4 +17,10 @@
 #define GIVE_AND_EXIT "--give-and-exit"
 int give_and_exit(const char *library, const char *region, const char *ticket);
 
+// shmlab-worker.exe --hold-and-die NAME: opens the mutex and section of lab
+// 07's run NAME, takes the mutex, does half of an update and waits to be
+// ended with TerminateProcess (labs/07-locks/win32_named_mutex.c).
+#define HOLD_AND_DIE "--hold-and-die"
+int hold_and_die(const char *name);
+
 #endif

@@ -155,5 +155,7 @@ main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], GIVE_AND_EXIT) == 0)
 		return give_and_exit(argv[2], argv[3], argv[4]);
+	if (argc == 3 && strcmp(argv[1], HOLD_AND_DIE) == 0)
+		return hold_and_die(argv[2]);
 	return worker_main(argc, argv);
 }
