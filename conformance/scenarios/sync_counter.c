@@ -3,8 +3,10 @@
  *
  * 07-contract-sync-counter: worker 0 sets the counter to just below 2^32 in
  * prepare (a 32-bit counter would wrap). Every worker, lined up with the
- * others, then adds ADDS deltas of 1 to 8, seeded, through each of its
- * views, all at once; each value counter_add gives as the one before is at
+ * others, then adds deltas of 1 to 8, seeded, through each of its views,
+ * all at once and for ADD_MS each, longer than a scheduler's time slice, so
+ * that workers on different processors overlap however the machine is
+ * loaded; each value counter_add gives as the one before is at
  * least the last it gave plus that delta (the counter only grows), and in
  * verify the counter is exactly the start plus every delta of every
  * worker: an add that is a load and a later store loses updates. Also: the
@@ -20,7 +22,8 @@
 #define COUNTER         ((shmlab_off)4096)
 #define SHARED          ((shmlab_off)8192)
 #define START           (UINT64_C(0xffffffff) - 1000)
-#define ADDS            200000
+#define ADD_MS          150             // each worker adds for this long, so the workers overlap
+#define BATCH           256             // adds between looks at the clock
 #define REGION_SIZE     (4 * 4096)
 
 #include "addresses.h"
@@ -66,10 +69,12 @@ static int
 counter_run(struct worker *w, const struct shmlab_view *v)
 {
 	uint64_t r = mix64(w->seed ^ (uint64_t)(w->index * 2 + w->view)), sum = 0, last = 0, before;
+	int64_t until;
 
 	if (counter_edges(w, v) < 0 || line_up(w, &shared_of(v)->arrived[w->view]) < 0)
 		return -1;
-	for (int i = 0; i < ADDS; i++) {
+	until = clock_ns(CLOCK_MONOTONIC) + ADD_MS * NS_PER_MS;
+	for (int i = 0; i % BATCH != 0 || clock_ns(CLOCK_MONOTONIC) < until; i++) {
 		uint64_t delta = 1 + (r >> (i % 61)) % 8;
 		if (i % 16 == 15) {     // before may be NULL
 			if (SUCCEEDS(w, w->impl->counter_add(v, COUNTER, delta, NULL), "counter_add(before NULL)") < 0)

@@ -57,7 +57,8 @@ int waited_out(struct worker *w, const struct stopwatch *lap, int timeout_ms, co
 int await_flag(struct worker *w, uint32_t *flag, uint32_t want, const char *what);
 
 // Counts this worker in at *arrived and waits, bounded as await_flag, until
-// every worker has arrived: the workers then start together.
+// every worker has arrived: the workers then start together, yielding the
+// processor meanwhile rather than sleeping, so they leave at once.
 int line_up(struct worker *w, uint32_t *arrived);
 
 #endif
