@@ -223,6 +223,7 @@ replay_line(char *buf, size_t len, const struct run *r, const char *argv0)
 
 const struct feature_name feature_names[NFEATURES] = {
 	{ SHMLAB_FEATURE_HANDLES, "handles" }, { SHMLAB_FEATURE_GLOBAL_IDS, "global-ids" },
+	{ SHMLAB_FEATURE_SYNC, "sync" },
 };
 
 const char *

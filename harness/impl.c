@@ -32,6 +32,11 @@ static const struct { unsigned feature; const char *set, *name; size_t at; } opt
 	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_mailbox_destroy, mailbox_destroy),
 	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_function_store, function_store),
 	FEATURE(SHMLAB_FEATURE_GLOBAL_IDS, "global ids", shmlab_function_call, function_call),
+	FEATURE(SHMLAB_FEATURE_SYNC, "sync", shmlab_lock_init, lock_init),
+	FEATURE(SHMLAB_FEATURE_SYNC, "sync", shmlab_lock_acquire, lock_acquire),
+	FEATURE(SHMLAB_FEATURE_SYNC, "sync", shmlab_lock_consistent, lock_consistent),
+	FEATURE(SHMLAB_FEATURE_SYNC, "sync", shmlab_lock_release, lock_release),
+	FEATURE(SHMLAB_FEATURE_SYNC, "sync", shmlab_counter_add, counter_add),
 };
 
 int

@@ -52,6 +52,12 @@ struct impl {
 	    const char *);
 	int (*function_call)(const struct shmlab_view *, shmlab_off, const struct shmlab_function *, size_t, void *,
 	    int *);
+	// SHMLAB_FEATURE_SYNC (sync.h), likewise; POSIX.
+	int (*lock_init)(const struct shmlab_view *, shmlab_off);
+	int (*lock_acquire)(const struct shmlab_view *, shmlab_off, int);
+	int (*lock_consistent)(const struct shmlab_view *, shmlab_off);
+	int (*lock_release)(const struct shmlab_view *, shmlab_off);
+	int (*counter_add)(const struct shmlab_view *, shmlab_off, uint64_t, uint64_t *);
 };
 
 // Opens the region `name` and maps nviews views of it, view v at at[v] (0:

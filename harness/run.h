@@ -108,8 +108,8 @@ int parse_number(const char *s, uint64_t max, uint64_t *out);
 const char *outcome_name(enum outcome o);
 
 // The optional feature sets of contract.h, by the names reports use
-// ("handles", "global-ids"), and those in mask, comma-separated, into buf.
-#define NFEATURES 2
+// ("handles", "global-ids", "sync"), and those in mask, comma-separated, into buf.
+#define NFEATURES 3
 extern const struct feature_name { unsigned bit; const char *name; } feature_names[NFEATURES];
 const char *feature_list(unsigned mask, char *buf, size_t len);
 const char *result_name(enum result x);

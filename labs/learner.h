@@ -11,6 +11,7 @@
  *   lab 04  04-handles/exercise.c             descriptors given through the region
  *   lab 05  05-global-names/exercise.c        mailboxes named by global ids
  *   lab 06  06-functions/exercise.c           functions called by name
+ *   lab 07  07-locks/exercise.c               a lock and a counter in the region
  *
  * This header holds what more than one of them needs: the layout of the
  * region header. It is lab 01's rule applied. Every field has a fixed width,

@@ -2,7 +2,7 @@
 // handles feature set wherever its source is built in (handles.c on POSIX,
 // handles_win32.c in the Win32 builds that define SHMLAB_HANDLES_WIN32,
 // cmake/win32/CMakeLists.txt); and on POSIX the global ids feature set
-// (mailbox.c, function_table.c).
+// (mailbox.c, function_table.c) and the sync feature set (sync.c).
 #include "shmlab/contract.h"
 
 int
@@ -19,6 +19,6 @@ shmlab_features(void)
 #elif defined(_WIN32)
 	return SHMLAB_FEATURE_HANDLES;
 #else
-	return SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS;
+	return SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS | SHMLAB_FEATURE_SYNC;
 #endif
 }

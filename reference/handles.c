@@ -32,6 +32,7 @@
 #include <linux/futex.h>
 
 #include "shmlab/handles.h"
+#include "process.h"
 
 #define TICKET_MAGIC    UINT32_C(0x314b5453)    // "STK1"
 
@@ -105,33 +106,6 @@ snapshot(struct ticket *t, struct snapshot *s)
 	return 0;
 }
 
-// The start time of process pid, in clock ticks since boot: field 22 of
-// /proc/<pid>/stat, counted after the ')' that ends the command name (which
-// may itself hold spaces and parentheses). ESRCH if there is no such process.
-static int
-start_time(pid_t pid, uint64_t *start)
-{
-	char path[32], buf[1024], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail_with(errno == ENOENT ? ESRCH : errno);
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return fail_with(ESRCH);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return fail_with(EIO);
-	for (int field = 2; field < 22; field++)
-		if ((p = strchr(p + 1, ' ')) == NULL)
-			return fail_with(EIO);
-	*start = strtoull(p + 1, NULL, 10);
-	return 0;
-}
-
 static int
 same_file(int fd, uint64_t dev, uint64_t ino)
 {
@@ -166,7 +140,7 @@ pull(const struct snapshot *s)
 	if ((pidfd = (int)syscall(SYS_pidfd_open, (pid_t)s->pid, 0)) < 0)
 		return -1;
 	exited = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (start_time(s->pid, &start) < 0 || poll(&exited, 1, 0) != 0 || start != s->start) {
+	if (shmlab_proc_stat(s->pid, NULL, &start) < 0 || poll(&exited, 1, 0) != 0 || start != s->start) {
 		close(pidfd);
 		return fail_with(ESRCH);        // gone, or the pid is another process's now
 	}
@@ -255,7 +229,7 @@ shmlab_handle_give(const struct shmlab_view *v, shmlab_off ticket, int fd, unsig
 		return fail_with(EINVAL);
 	if (fstat(fd, &st) < 0)
 		return fail_with(EBADF);
-	if (start_time(getpid(), &start) < 0)
+	if (shmlab_proc_stat(getpid(), NULL, &start) < 0)
 		return -1;
 	__atomic_store_n(&t->state, EMPTY, __ATOMIC_RELEASE);
 	t->magic = TICKET_MAGIC;

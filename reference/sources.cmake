@@ -14,6 +14,6 @@ if(WIN32)
 else()
   list(PREPEND shmlab_reference_core ${dir}/region.c ${dir}/seal.c)
   set(shmlab_reference_sources ${shmlab_reference_core}
-    ${dir}/handles.c ${dir}/mailbox.c ${dir}/function_table.c)
+    ${dir}/process.c ${dir}/handles.c ${dir}/mailbox.c ${dir}/function_table.c ${dir}/sync.c)
 endif()
 unset(dir)

@@ -23,6 +23,8 @@
 #pragma GCC poison shmlab_handle_give shmlab_handle_take shmlab_handle_settle
 #pragma GCC poison shmlab_mailbox_create shmlab_mailbox_send shmlab_mailbox_recv shmlab_mailbox_destroy
 #pragma GCC poison shmlab_function_store shmlab_function_call
+#pragma GCC poison shmlab_lock_init shmlab_lock_acquire shmlab_lock_consistent shmlab_lock_release
+#pragma GCC poison shmlab_counter_add
 
 #define MiB (UINT64_C(1) << 20)
 

@@ -63,27 +63,9 @@
 
 #include "addresses.h"
 #include "check.h"
+#include "wait_check.h"
 
-#define NS_PER_MS       INT64_C(1000000)
-#define NS_PER_S        INT64_C(1000000000)
-#define PHASE_FROM      (NS_PER_S / 20)         // a wait starts 0.05 s to 0.35 s past a whole second
-#define PHASE_TO        (NS_PER_S * 7 / 20)
-#define PHASE_AT        (NS_PER_S / 10)         // where the scenario sleeps to when outside
-#define SLEEP_FROM_MS   150                     // a wait this long must sleep a tenth of it
-#define SPIN_ALLOWANCE  (20 * NS_PER_MS)        // processor time any call may use
-#define STARVED         100                     // under 1/STARVED of the time it was runnable on a processor
 #define EVENT_MS        60000                   // a bound only: a wait the event does not end outlasts the run
-#define FLAG_WAIT_MS    3000                    // worker 1's bounded wait for worker 0
-
-// The timeouts every worker waits out, through every view; then a long one.
-static const int short_timeouts[] = { 0, 1, SLEEP_FROM_MS };
-
-// Over a second, and (odd workers) not a whole number of seconds.
-static int
-long_timeout(const struct worker *w)
-{
-	return w->index % 2 ? 1100 : 1000;
-}
 
 // What the scenarios share in the region, after the header.
 struct meeting {
@@ -105,112 +87,6 @@ static struct meeting *
 meeting_of(const struct shmlab_view *v)
 {
 	return (struct meeting *)(v->base + MEETING);
-}
-
-static int64_t
-clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-// The time this thread has waited for a processor (schedstat's second
-// field), or -1 where the kernel does not say.
-static int64_t
-queued_ns(void)
-{
-	char buf[128];
-	long long on_cpu, queued;
-	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lld %lld", &on_cpu, &queued) != 2)
-		return -1;
-	return queued;
-}
-
-// What this thread did between start and lap: all in nanoseconds.
-struct stopwatch {
-	int64_t wall;           // CLOCK_MONOTONIC
-	int64_t cpu;            // on a processor
-	int64_t queued;         // waiting for one; -1 if unknown
-};
-
-static void
-stopwatch_start(struct stopwatch *s)
-{
-	s->queued = queued_ns();
-	s->cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	s->wall = clock_ns(CLOCK_MONOTONIC);
-}
-
-static void
-stopwatch_lap(const struct stopwatch *start, struct stopwatch *lap)
-{
-	lap->wall = clock_ns(CLOCK_MONOTONIC) - start->wall;
-	lap->cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - start->cpu;
-	lap->queued = start->queued < 0 ? -1 : queued_ns();
-	if (lap->queued >= 0)
-		lap->queued -= start->queued;
-}
-
-// Sleeps, if need be, until CLOCK_MONOTONIC is between PHASE_FROM and
-// PHASE_TO past a whole second. Late wake-ups only move the phase on.
-static void
-to_phase(void)
-{
-	int64_t now = clock_ns(CLOCK_MONOTONIC), phase = now % NS_PER_S, at;
-	struct timespec ts;
-
-	if (phase >= PHASE_FROM && phase < PHASE_TO)
-		return;
-	at = now - phase + (phase < PHASE_FROM ? 0 : NS_PER_S) + PHASE_AT;
-	ts = (struct timespec){ .tv_sec = (time_t)(at / NS_PER_S), .tv_nsec = (long)(at % NS_PER_S) };
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
-// The verdict on a call that timed out after `lap`, with `timeout_ms`.
-static int
-waited_out(struct worker *w, const struct stopwatch *lap, int timeout_ms, const char *what)
-{
-	int64_t slept = lap->queued < 0 ? -1 : lap->wall - lap->cpu - lap->queued;
-
-	if (lap->wall < timeout_ms * NS_PER_MS)
-		return fail(w, "%s: ETIMEDOUT after %.3f ms on CLOCK_MONOTONIC: before its timeout had passed",
-		    what, (double)lap->wall / 1e6);
-	if (lap->cpu > SPIN_ALLOWANCE + lap->wall / 20)
-		return fail(w, "%s: used %.1f ms of processor time in %.1f ms: a wait must sleep, not spin",
-		    what, (double)lap->cpu / 1e6, (double)lap->wall / 1e6);
-	if (timeout_ms >= SLEEP_FROM_MS && slept >= 0 && slept < timeout_ms * NS_PER_MS / 10
-	    && lap->cpu * STARVED >= lap->cpu + lap->queued)
-		return fail(w, "%s: slept %.1f ms of %.1f ms (%.1f ms on a processor, %.1f ms waiting for one): "
-		    "a wait must sleep, not spin", what, (double)slept / 1e6, (double)lap->wall / 1e6,
-		    (double)lap->cpu / 1e6, (double)lap->queued / 1e6);
-	return 0;
-}
-
-// A bounded wait for *flag to become 1; 0, or fail()'s -1.
-static int
-await_flag(struct worker *w, uint32_t *flag, const char *what)
-{
-	struct timespec ms = { .tv_nsec = NS_PER_MS };
-
-	for (int i = 0; i < FLAG_WAIT_MS; i++) {
-		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-			return 0;
-		nanosleep(&ms, NULL);
-	}
-	return fail(w, "worker 1 waited %d ms for %s", FLAG_WAIT_MS, what);
 }
 
 // ------------------------------------------------------------ settle
@@ -301,7 +177,7 @@ settle_event(struct worker *w, const struct shmlab_view *v)
 	int fd = -1, rc;
 
 	if (w->index == 1) {
-		if (await_flag(w, &m->waiting, "worker 0 to give its ticket") < 0)
+		if (await_flag(w, &m->waiting, 1, "worker 0 to give its ticket") < 0)
 			return -1;
 		rc = SUCCEEDS(w, w->impl->handle_take(v, EVENT_SLOT, O_RDWR, &fd),
 		    "handle_take(a moved descriptor whose giver waits in settle)");
@@ -333,7 +209,7 @@ settle_prepare(struct worker *w, const struct shmlab_view *v)
 static int
 settle_run(struct worker *w, const struct shmlab_view *v)
 {
-	size_t n = sizeof short_timeouts / sizeof short_timeouts[0];
+	size_t n = NSHORT_TIMEOUTS;
 	int rc = 0;
 
 	// Under Yama's ptrace_scope 1, the harness, which started worker 1 too,
@@ -403,7 +279,7 @@ recv_event(struct worker *w, const struct shmlab_view *v)
 	if (w->index == 1) {
 		struct timespec later = { .tv_nsec = 20 * NS_PER_MS };
 
-		if (await_flag(w, &m->waiting, "worker 0 to wait in mailbox_recv") < 0)
+		if (await_flag(w, &m->waiting, 1, "worker 0 to wait in mailbox_recv") < 0)
 			return -1;
 		nanosleep(&later, NULL);        // not needed to pass: makes it likelier worker 0 is inside recv
 		return SUCCEEDS(w, w->impl->mailbox_send(v, EVENT_BOX, EVENT_TEXT, sizeof EVENT_TEXT),
@@ -447,7 +323,7 @@ recv_prepare(struct worker *w, const struct shmlab_view *v)
 static int
 recv_run(struct worker *w, const struct shmlab_view *v)
 {
-	size_t n = sizeof short_timeouts / sizeof short_timeouts[0];
+	size_t n = NSHORT_TIMEOUTS;
 	int rc = 0;
 
 	if (w->view == 0 && w->procs > 1 && w->index < 2)

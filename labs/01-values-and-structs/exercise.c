@@ -81,10 +81,10 @@ shmlab_root_get(const struct shmlab_view *v, const char *name, shmlab_off *off)
 // Provided: the contract version this library implements and its optional
 // feature sets. SHMLAB_CONTRACT_MAJOR and SHMLAB_CONTRACT_MINOR come from
 // reference/include/shmlab/contract.h, so this is the version of the
-// contract the headers describe (1.3 gives 103). The library declares both
-// feature sets: labs 04 (handles) and 05-06 (global ids) add their
-// functions, each a stub until you write it, so the suite tests them rather
-// than skipping them.
+// contract the headers describe (1.3 gives 103). The library declares every
+// feature set: labs 04 (handles), 05-06 (global ids) and 07 (sync) add
+// their functions, each a stub until you write it, so the suite tests them
+// rather than skipping them.
 int
 shmlab_contract_version(void)
 {
@@ -94,5 +94,5 @@ shmlab_contract_version(void)
 unsigned
 shmlab_features(void)
 {
-	return SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS;
+	return SHMLAB_FEATURE_HANDLES | SHMLAB_FEATURE_GLOBAL_IDS | SHMLAB_FEATURE_SYNC;
 }

@@ -8,5 +8,6 @@
 #include "shmlab/alloc.h"
 #include "shmlab/handles.h"
 #include "shmlab/global_ids.h"
+#include "shmlab/sync.h"
 #include "shmlab/contract.h"
 #endif

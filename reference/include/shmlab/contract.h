@@ -15,10 +15,11 @@
 
 // Optional feature sets, beyond the core every implementation has. A library
 // that declares one exports its functions too (handles.h for HANDLES,
-// global_ids.h for GLOBAL_IDS).
+// global_ids.h for GLOBAL_IDS, sync.h for SYNC).
 enum shmlab_feature {
 	SHMLAB_FEATURE_HANDLES    = 1,  // passing handles and descriptors (lab 04)
 	SHMLAB_FEATURE_GLOBAL_IDS = 2,  // global ids: mailboxes, functions by name (labs 05, 06)
+	SHMLAB_FEATURE_SYNC       = 4,  // a robust lock and a lock-free counter in the region (lab 07)
 };
 
 // Returns MAJOR * 100 + MINOR of the contract the library implements.
