@@ -179,7 +179,7 @@ exclusion_verify(struct worker *w, const struct shmlab_view *v)
 const struct scenario contract_sync_exclusion = {
 	.name = "07-contract-sync-exclusion",
 	.summary = "one process at a time holds a lock in the region; a second init leaves a held lock held",
-	.handout = "labs/07-locks/README.md",
+	.handout = "labs/07-locks/README.md#exercise",
 	.rule = "sync-exclusion",
 	.region_size = REGION_SIZE,
 	.flags = CONTRACT,

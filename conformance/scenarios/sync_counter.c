@@ -114,7 +114,7 @@ counter_verify(struct worker *w, const struct shmlab_view *v)
 const struct scenario contract_sync_counter = {
 	.name = "07-contract-sync-counter",
 	.summary = "counter_add from every process at once loses no add",
-	.handout = "labs/07-locks/README.md",
+	.handout = "labs/07-locks/README.md#exercise",
 	.rule = "sync-counter",
 	.region_size = REGION_SIZE,
 	.flags = CONTRACT,

@@ -239,7 +239,7 @@ died_verify(struct worker *w, const struct shmlab_view *v)
 const struct scenario contract_sync_owner_died = {
 	.name = "07-contract-sync-owner-died",
 	.summary = "a holder killed holding the lock leaves the next locker told, not stuck",
-	.handout = "labs/07-locks/README.md",
+	.handout = "labs/07-locks/README.md#exercise",
 	.rule = "sync-owner-died",
 	.region_size = REGION_SIZE,
 	.flags = CONTRACT,

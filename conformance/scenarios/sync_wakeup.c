@@ -199,7 +199,7 @@ wakeup_verify(struct worker *w, const struct shmlab_view *v)
 const struct scenario contract_sync_wakeup = {
 	.name = "07-contract-sync-wakeup",
 	.summary = "a release wakes the processes waiting for the lock; a wait for a held lock times out asleep",
-	.handout = "labs/07-locks/README.md",
+	.handout = "labs/07-locks/README.md#exercise",
 	.rule = "sync-wakeup",
 	.region_size = REGION_SIZE,
 	.flags = CONTRACT,

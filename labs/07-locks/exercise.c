@@ -46,12 +46,14 @@ shmlab_lock_init(const struct shmlab_view *v, shmlab_off lock)
 	return -1;
 }
 
+// ANCHOR: acquire
 // Takes the lock for this process, asleep for at most timeout_ms: 0, or
 // SHMLAB_OWNER_DIED if its last holder died holding it. ERANGE, EINVAL (no
 // lock there, a negative timeout), EDEADLK (this process holds it),
 // ENOTRECOVERABLE, ETIMEDOUT (a live process held it throughout).
 int
 shmlab_lock_acquire(const struct shmlab_view *v, shmlab_off lock, int timeout_ms)
+// ANCHOR_END: acquire
 {
 	(void)v;
 	(void)lock;
