@@ -121,6 +121,13 @@ def test_check_hint_shows_the_failing_rules_hints_one_level_at_a_time(build):
     assert "hint 1 of" in out and "hint 2 of" in out, out
 
 
+def test_check_hint_before_the_lab_number_reads_the_number_as_the_lab(build):
+    status, out = tour("check", "--hint", "01", "--impl", str(build / "lib" / "libshmlab-learner.so"), build=build)
+    assert status == 1, out
+    assert re.search(r"^lab 02 .* not yet \(", out, re.M), "01 was not read as the lab:\n" + out
+    assert "hint 1 of" in out and "hint 2 of" not in out, out
+
+
 def test_check_a_rule_whose_feature_set_is_not_declared_is_skipped_not_passed(build):
     # The independent implementation declares no optional feature set.
     status, out = tour("check", "04", "--impl", str(build / "lib" / "libshmlab-independent.so"), build=build)

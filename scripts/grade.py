@@ -597,6 +597,17 @@ def watch(args, out):
 
 # ---------------------------------------------------------------- the command line
 
+def hint_first(argv):
+    """`--hint 03` means the first hint for lab 03, not 3 hints: a level is
+    one digit, a lab two (or all), so a bare --hint before anything else
+    takes the default level."""
+    argv = list(argv)
+    for i, word in enumerate(argv[:-1]):
+        if word == "--hint" and not re.fullmatch(r"[1-9]", argv[i + 1]):
+            argv[i] = "--hint=1"
+    return argv
+
+
 def parse(argv):
     p = argparse.ArgumentParser(prog="./tour", description="Grade your library against the contract, lab by lab.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -605,7 +616,7 @@ def parse(argv):
         c.add_argument("lab", nargs="?", metavar="NN|all",
                        help="grade labs up to NN, or all (default: up to the first lab not all green)")
         c.add_argument("--hint", nargs="?", type=int, const=1, default=0, metavar="LEVEL",
-                       help="show the first LEVEL hints for the first failing rule (default 1; after NN)")
+                       help="show the first LEVEL (1 to 9) hints for the first failing rule (default 1)")
         c.add_argument("--impl", metavar="LIB", help="grade this library instead (nothing is built)")
         c.add_argument("--build-dir", metavar="DIR", default=str(REPO / "build"), help="the CMake build directory (default build/)")
         c.add_argument("--no-build", action="store_true", help="grade what is built; build nothing")
@@ -613,7 +624,7 @@ def parse(argv):
         if name == "watch":
             c.add_argument("--max-rounds", type=int, default=0, help="stop after N gradings (for tests)")
             c.add_argument("--watch-root", default=str(LABS), help="the labs directory to watch (default labs/)")
-    args = p.parse_args(argv)
+    args = p.parse_args(hint_first(argv))
     if args.lab not in (None, "all"):
         if not re.fullmatch(r"\d{1,2}", args.lab):
             p.error(f"NN is a lab number such as 03, or all, not {args.lab!r}")
