@@ -124,6 +124,16 @@ mixed_abi_ready(struct run *r, char *why, size_t len)
 	return other_abi_ready(r, why + n, len - (size_t)n) && other_abi_twin(r, why + n, len - (size_t)n);
 }
 
+// gcc says __SANITIZE_THREAD__, clang __has_feature(thread_sanitizer).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifdef __SANITIZE_THREAD__
+#define UNDER_TSAN 1
+#endif
+
 int
 front_cannot_run(struct run *r, char *why, size_t len)
 {
@@ -140,6 +150,12 @@ front_cannot_run(struct run *r, char *why, size_t len)
 		return snprintf(why, len, "address randomization is off (kernel.randomize_va_space is 0, or the "
 		    "harness runs under setarch -R or a debugger), so one program loads at one address in "
 		    "every process and its function pointers would work by accident"), 1;
+#ifdef UNDER_TSAN
+	if (r->sc->flags & PTHREAD_SHARED)
+		return snprintf(why, len, "this build runs under ThreadSanitizer, which records each pthread mutex in "
+		    "each process apart, so a mutex locked in one process and unlocked in another looks like a bug "
+		    "to it: run it in a build without TSan"), 1;
+#endif
 	if ((r->sc->flags & STORE_TRAP) && store_trap_unsupported())
 		return snprintf(why, len, "%s", store_trap_unsupported()), 1;
 	if ((r->sc->flags & STORE_TRAP) && r->procs < 2)

@@ -180,6 +180,7 @@ const struct scenario lab07_init_twice_broken = {
 	.summary = "every process initialises the lock: a late one unlocks it under its holder",
 	.handout = "labs/07-locks/README.md#who-initialises-the-lock",
 	.region_size = 4096,
+	.flags = PTHREAD_SHARED,
 	.caught_under = ALL_STRATEGIES,
 	.run = run_every,
 };
@@ -189,6 +190,7 @@ const struct scenario lab07_init_once_fixed = {
 	.summary = "one process initialises the lock and publishes it as ready; the others wait for that",
 	.handout = "labs/07-locks/README.md#who-initialises-the-lock",
 	.region_size = 4096,
+	.flags = PTHREAD_SHARED,
 	.passes_under = ALL_STRATEGIES,
 	.run = run_once,
 };
