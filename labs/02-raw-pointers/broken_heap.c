@@ -5,16 +5,19 @@
 
 #include "list.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct node {
 	struct node *next;      // BROKEN: an address in the writer's own heap
 	uint32_t value;
 };
+SHMLAB_SHARED_TYPE(struct node);
 
 struct shared_list {
 	struct node *head;      // BROKEN: the same
 };
+SHMLAB_SHARED_TYPE(struct shared_list);
 // ANCHOR_END: layout
 
 static struct node *heap_nodes;    // kept reachable: the writer never frees them

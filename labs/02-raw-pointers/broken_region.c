@@ -5,17 +5,20 @@
 
 #include "list.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct node {
 	struct node *next;      // BROKEN: an address inside the writer's view
 	uint32_t value;
 };
+SHMLAB_SHARED_TYPE(struct node);
 
 struct shared_list {
 	struct node *head;      // BROKEN: the same
 	struct node slots[NODES];
 };
+SHMLAB_SHARED_TYPE(struct shared_list);
 // ANCHOR_END: layout
 
 // ANCHOR: write

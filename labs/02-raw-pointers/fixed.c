@@ -3,6 +3,7 @@
 // so it means the same thing in every view: the first, simplest offset.
 #include "list.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 #define END UINT32_MAX          // "no next node"; never a valid index
 
@@ -11,12 +12,14 @@ struct node {
 	uint32_t next;          // FIXED: which slot, not where in memory
 	uint32_t value;
 };
+SHMLAB_SHARED_TYPE(struct node);
 
 struct shared_list {
 	uint32_t head;
 	uint32_t pad;
 	struct node slots[NODES];
 };
+SHMLAB_SHARED_TYPE(struct shared_list);
 // ANCHOR_END: layout
 
 static int

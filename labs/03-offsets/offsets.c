@@ -4,6 +4,7 @@
 #include "../02-raw-pointers/list.h"
 #include "scenario.h"
 #include "shmlab.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct node {
@@ -11,6 +12,7 @@ struct node {
 	uint32_t value;
 	uint32_t pad;
 };
+SHMLAB_SHARED_TYPE(struct node);
 // ANCHOR_END: layout
 
 static shmlab_off

@@ -20,6 +20,7 @@
 
 #include "scenario.h"
 #include "shmlab.h"
+#include "shmlab/shared_type.h"
 
 #define GOOD            ((shmlab_off)4096)      // where a valid value lives
 #define CHANGES         2000                    // changes a reader must see between its reads
@@ -31,6 +32,7 @@ struct flipping {
 	uint32_t readers_done;          // reader passes finished (one per view)
 	uint32_t heartbeat;             // bumped by readers as they read
 };
+SHMLAB_SHARED_TYPE(struct flipping);
 
 static const uint64_t magic = UINT64_C(0x0ce0ce0ce0ce0ce0);
 

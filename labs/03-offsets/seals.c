@@ -22,6 +22,7 @@
 
 #include "scenario.h"
 #include "shmlab/seal.h"
+#include "shmlab/shared_type.h"
 
 #define STAMP           UINT64_C(0x5ea1ed0000000000)   // + the page's number
 #define BOUND_NS        3000000000u                     // how long a reader waits for the news: 3 s
@@ -30,6 +31,7 @@ struct news {                   // at offset 0: the first page is never cut off
 	uint32_t tried;         // 1 once worker 0 has called ftruncate; atomic
 	int32_t error;          // its errno then, 0 if it shrank the region
 };
+SHMLAB_SHARED_TYPE(struct news);
 
 static uint64_t
 page_size(void)

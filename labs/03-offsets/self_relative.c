@@ -4,6 +4,7 @@
 #include "../02-raw-pointers/list.h"
 #include "scenario.h"
 #include "shmlab.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct node {
@@ -11,10 +12,12 @@ struct node {
 	uint32_t value;
 	uint32_t pad;
 };
+SHMLAB_SHARED_TYPE(struct node);
 
 struct list_head {
 	shmlab_rel first;       // FIXED: distance from this field to the first node
 };
+SHMLAB_SHARED_TYPE(struct list_head);
 // ANCHOR_END: layout
 
 static void *

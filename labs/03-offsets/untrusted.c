@@ -6,6 +6,7 @@
 #include "../02-raw-pointers/list.h"
 #include "scenario.h"
 #include "shmlab.h"
+#include "shmlab/shared_type.h"
 
 #define CORRUPT_AT 500u         // the node whose link the bad peer breaks
 
@@ -14,6 +15,7 @@ struct node {
 	uint32_t value;
 	uint32_t pad;
 };
+SHMLAB_SHARED_TYPE(struct node);
 
 static int
 write_corrupt_list(struct worker *w, const struct shmlab_view *v)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "scenario.h"           // <windows.h> first, then struct worker
+#include "shmlab/shared_type.h"
 
 #define W32_READERS 32          // slots: the harness runs at most 32 workers
 #define W32_VALUES 2            // handle values worker 0 writes per request
@@ -31,6 +32,7 @@ struct slot {
 	volatile LONG done;     // requests the reader has finished with
 	uint64_t value[W32_VALUES];     // handle values in the READER's table
 };
+SHMLAB_SHARED_TYPE(struct slot);
 
 struct w32_handoff {
 	uint64_t handle;        // 04-raw-handle-broken: worker 0's own handle value

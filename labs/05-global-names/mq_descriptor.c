@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 struct mailbox_by_descriptor {
 	int32_t mqd;            // BROKEN: a descriptor number of worker 0's
 	int32_t senders;        // how many workers send
 };
+SHMLAB_SHARED_TYPE(struct mailbox_by_descriptor);
 
 static int
 make_queue(struct worker *w, const struct shmlab_view *v)

@@ -19,12 +19,14 @@
 
 #include "addresses.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct mailbox_by_id {
 	int32_t queue_id;       // FIXED: a SysV id, the same in every process
 	int32_t newer_queue_id; // the stale variant's second queue, else -1
 };
+SHMLAB_SHARED_TYPE(struct mailbox_by_id);
 
 struct message {
 	long type;              // msgsnd(2): a positive type first

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "scenario.h"           // <windows.h> first, then struct worker
+#include "shmlab/shared_type.h"
 
 #define WAIT_MS 5000            // the bound on every wait for a peer
 
@@ -25,6 +26,7 @@ struct names {
 	uint32_t pad;
 	uint32_t hook;          // 05-hook-shared: worker 0's older hook, an HHOOK
 };
+SHMLAB_SHARED_TYPE(struct names);
 // ANCHOR_END: layout
 
 // What worker 0's window and hooks received: worker 0's alone.

@@ -12,12 +12,14 @@
 
 #include "scenario.h"
 #include "shapes.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct shape_with_area {
 	struct shape shape;
 	double (*area)(const struct shape *);   // BROKEN: an address in worker 0's code
 };
+SHMLAB_SHARED_TYPE(struct shape_with_area);
 // ANCHOR_END: layout
 
 static int

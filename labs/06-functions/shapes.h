@@ -5,6 +5,7 @@
 #define SHMLAB_LAB06_SHAPES_H
 
 #include <stdint.h>
+#include "shmlab/shared_type.h"
 
 // ANCHOR: shape
 enum shape_kind { SQUARE, CIRCLE, NKINDS };
@@ -14,6 +15,7 @@ struct shape {                  // plain data: fine in the region
 	uint32_t pad;
 	double size;            // the side of a square, the radius of a circle
 };
+SHMLAB_SHARED_TYPE(struct shape);
 
 double square_area(const struct shape *s);
 double circle_area(const struct shape *s);

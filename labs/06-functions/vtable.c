@@ -9,6 +9,7 @@
 // at the table's address, before any function is called.
 #include "scenario.h"
 #include "shapes.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct shape_vtable {                           // one per class, in the program's data
@@ -19,6 +20,7 @@ struct shape_object {
 	const struct shape_vtable *vptr;        // BROKEN: hidden in C++, an address all the same
 	struct shape shape;
 };
+SHMLAB_SHARED_TYPE(struct shape_object);
 
 static const struct shape_vtable square_vtable = { square_area };
 // ANCHOR_END: layout

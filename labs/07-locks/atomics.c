@@ -17,6 +17,7 @@
 
 #include "locks.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 // Clang warns that the 24-byte atomic below is not lock-free
 // (-Watomic-alignment): the very fact this lesson shows. The broken version
@@ -37,6 +38,7 @@ struct shared_counters {
 	_Atomic struct counters n;      // BROKEN: 24 bytes, not lock-free: libatomic locks it, per process
 	_Atomic uint32_t started;
 };
+SHMLAB_SHARED_TYPE(struct shared_counters);
 // ANCHOR_END: struct
 
 // ANCHOR: word
@@ -48,7 +50,9 @@ static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0), "a 64-bit word is 
 struct shared_word {
 	_Atomic uint64_t n;     // FIXED: a, b, c as 16 bits each, in one lock-free word
 	_Atomic uint32_t started;
+	uint32_t pad;           // explicit, so that no byte is the ABI's (lab 01)
 };
+SHMLAB_SHARED_TYPE(struct shared_word);
 
 #define FIELD(n, i)     (((n) >> (16 * (i))) & 0xffff)
 // ANCHOR_END: word

@@ -17,6 +17,7 @@
 
 #include "locks.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 struct guarded {
 	pthread_mutex_t lock;
@@ -25,7 +26,9 @@ struct guarded {
 	_Atomic uint32_t tried;         // worker 1 has tried to get in while worker 0 was
 	_Atomic uint32_t out;           // worker 0 has left, and unlocked
 	_Atomic int32_t inside;         // workers inside the critical section: at most 1
+	uint32_t pad;                   // explicit, so that no byte is the ABI's (lab 01)
 };
+SHMLAB_SHARED_TYPE(struct guarded);
 
 static int
 make_lock(pthread_mutex_t *m)

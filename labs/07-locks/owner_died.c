@@ -21,6 +21,7 @@
 
 #include "locks.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 #define DEAD_WAIT_MS 1000       // each locker's wait: worker 0's, then the others' at once
 
@@ -30,7 +31,9 @@ struct account {
 	_Atomic uint32_t first_done;    // worker 0, the first to try the lock, is done
 	_Atomic uint32_t told_dead;     // how many lockers were told EOWNERDEAD
 	int32_t holder;                 // the killed holder's pid
+	uint32_t pad;                   // explicit, so that no byte is the ABI's (lab 01)
 };
+SHMLAB_SHARED_TYPE(struct account);
 
 static int
 make_lock(struct worker *w, struct account *acc, int robust)

@@ -20,6 +20,7 @@
 #include "addresses.h"        // MAX_PROCS
 #include "locks.h"
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 struct waiting_room {
 	pthread_mutex_t lock;
@@ -27,7 +28,9 @@ struct waiting_room {
 	_Atomic uint32_t about_to_wait; // how many waiters are about to block in the lock
 	_Atomic uint32_t released;      // worker 0 has unlocked
 	int32_t pid[MAX_PROCS];              // each waiter's pid, written before about_to_wait
+	uint32_t pad;                   // explicit, so that no byte is the ABI's (lab 01)
 };
+SHMLAB_SHARED_TYPE(struct waiting_room);
 
 // ANCHOR: private
 static int

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "scenario.h"           // <windows.h> first, then struct worker
+#include "shmlab/shared_type.h"
 
 #define WAIT_MS 3000            // the bound on every wait for a peer or a lock
 #define SETTLE_MS 300           // how long the holder keeps the lock once every waiter is in its call
@@ -39,6 +40,7 @@ struct locks {
 	LONG a, b, c;           // 07-named-mutex-fixed: a + b + c == SUM, under the lock
 	char name[OBJECT_NAME_MAX];    // the run's kernel objects: this, then a suffix
 };
+SHMLAB_SHARED_TYPE(struct locks);
 
 #define SUM 300
 
