@@ -139,7 +139,8 @@ def rule_marker(rule):
 
 
 def pytest_generate_tests(metafunc):
-    """lab_case: (scenario, strategy, other ABI or None) for every lesson;
+    """lab_case: (scenario, strategy, other ABI or None) for every lesson
+    (not an exercise, whose outcome is the learner's: ./tour check grades it);
     contract_case: (scenario, strategy) for every contract scenario, marked
     with its lab and rule. Without a harness list, one case that skips (or
     fails, when the harness is built) carrying every marker, so that any
@@ -159,7 +160,7 @@ def pytest_generate_tests(metafunc):
         params = []
         for name, m in meta.items():
             lab = getattr(pytest.mark, "lab" + m["lab"])
-            if fixture == "lab_case" and not m["contract"] and not m["selftest"]:
+            if fixture == "lab_case" and not m["contract"] and not m["selftest"] and not m.get("exercise"):
                 params += [pytest.param((name, s, abi), id=f"{name}-{s}" + (f"-{abi}" if abi else ""),
                                         marks=[lab, pytest.mark.lesson] + ([getattr(pytest.mark, abi)] if abi else []))
                            for s in STRATEGIES for abi in (OTHER_ABIS if m["mixed_abi"] and s != "fork" else (None,))]

@@ -102,7 +102,7 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize(fixture, [
             pytest.param((name, s), id=f"{name}-{s}", marks=[getattr(pytest.mark, "lab" + m["lab"])] + (
                 [getattr(pytest.mark, "rule_" + m["rule"].replace("-", "_"))] if m["contract"] else []))
-            for name, m in meta.items() if not m["selftest"] and m["contract"] == contract
+            for name, m in meta.items() if not m["selftest"] and not m.get("exercise") and m["contract"] == contract
             for s in WIN32_STRATEGIES])
 
 

@@ -95,7 +95,8 @@ report_text(FILE *out, const struct run *r, const char *argv0)
 	if (r->problem[0])
 		fprintf(out, "  run: %s\n", r->problem);
 	fprintf(out, "result: %s%s%s  (%s: %s)\n", report_paint(result_name(r->result)), result_name(r->result),
-	    report_paint("off"), r->sc->flags & CONTRACT ? "the contract requires" : "the lesson predicts", expectation(r));
+	    report_paint("off"), r->sc->flags & CONTRACT ? "the contract requires"
+	    : r->sc->flags & EXERCISE ? "the exercise requires" : "the lesson predicts", expectation(r));
 	if (verdict_of(r) == VERDICT_NOT_AS_PREDICTED)
 		fprintf(out, "%sNOT as predicted%s\n", report_paint("FAIL"), report_paint("off"));
 	replay_shown(replay, sizeof replay, r, argv0);
@@ -246,11 +247,11 @@ json_features(struct json *j, unsigned mask)
 }
 
 // The tour shows each lesson under distinct addresses unless the lesson names
-// strategies of its own; no self-test or contract scenario is shown.
+// strategies of its own; no self-test, contract scenario or exercise is shown.
 static unsigned
 tour_strategies(const struct scenario *sc)
 {
-	if (sc->flags & (SELFTEST | CONTRACT))
+	if (sc->flags & (SELFTEST | CONTRACT | EXERCISE))
 		return 0;
 	return sc->tour_under ? sc->tour_under : ONLY(DISTINCT);
 }
@@ -272,6 +273,7 @@ report_list_json(FILE *out)
 		json_key(&j, "broken"), json_bool(&j, strstr(sc->name, "broken") != NULL);
 		json_key(&j, "mixed_abi"), json_bool(&j, sc->flags & MIXED_ABI);
 		json_key(&j, "selftest"), json_bool(&j, sc->flags & SELFTEST);
+		json_key(&j, "exercise"), json_bool(&j, sc->flags & EXERCISE);
 		json_key(&j, "contract"), json_bool(&j, sc->flags & CONTRACT);
 		if (report_terms.posix_facts) {
 			json_key(&j, "memfd_region"), json_bool(&j, REGION_IS_MEMFD(sc));

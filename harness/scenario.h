@@ -72,6 +72,11 @@ enum scenario_flags {
 	PTHREAD_SHARED = 8192,  // POSIX: pthread objects shared between processes; SKIP under
 	                        // ThreadSanitizer, which keeps its own record of each mutex
 	                        // in each process, so an unlock in another sees a bug
+	EXERCISE  = 16384,      // the learner's exercise (lab 01's record): its outcome is the
+	                        // learner's, so the lesson tests, the tour and the soak leave
+	                        // it out; its predictions say what a correct answer does
+	                        // (passes_under ALL_STRATEGIES, caught_under 0), and
+	                        // ./tour check grades it
 };
 
 struct impl;

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "shmlab.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: header
 #define LEARNER_MAGIC   UINT64_C(0x316e7261656c0a53)   // the bytes "S\nlearn1"
@@ -43,6 +44,7 @@ struct learner_root {
 	uint32_t pad;                   // explicit, so that no padding is the ABI's choice
 	shmlab_off off;                 // what the root names
 };
+SHMLAB_SHARED_TYPE(struct learner_root);   // shmlab-check finds it (docs/shmlab-check.md)
 
 struct learner_header {
 	_Alignas(8) uint64_t magic;     // LEARNER_MAGIC, written last by shmlab_format()
@@ -52,6 +54,7 @@ struct learner_header {
 	shmlab_off heap;                // the allocator's state (lab 03); 0: no heap
 	struct learner_root roots[SHMLAB_ROOTS];
 };
+SHMLAB_SHARED_TYPE(struct learner_header);   // shmlab-check finds it (docs/shmlab-check.md)
 
 static_assert(sizeof(struct learner_root) == 40, "a root slot is 40 bytes on every ABI");
 static_assert(offsetof(struct learner_root, state) == 24, "root slot layout is pinned");

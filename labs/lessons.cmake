@@ -5,6 +5,7 @@ set(dir ${CMAKE_CURRENT_LIST_DIR})
 set(shmlab_lesson_sources
   ${dir}/01-values-and-structs/broken.c
   ${dir}/01-values-and-structs/fixed.c
+  ${dir}/01-values-and-structs/exercise_record.c
   ${dir}/02-raw-pointers/broken_heap.c
   ${dir}/02-raw-pointers/broken_region.c
   ${dir}/02-raw-pointers/fixed.c

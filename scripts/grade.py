@@ -18,6 +18,16 @@ hold. So a rule is never named here: a new rule the harness lists is
 graded the day it exists, and its hint is required by a test
 (conformance/test_grade.py).
 
+An exercise that is not a library function, such as lab 01's record
+(labs/01-values-and-structs/exercise_record.h), is a scenario the harness
+lists as `exercise`: compiled into this build's workers, run once (distinct
+addresses, 4 processes, the other ABI the harness picks) and shown as a row
+of its own after its lab's rules (`exercise-record` for
+01-exercise-record). Where the harness can run no reader of another ABI it
+says SKIP, and the row is "skipped" with its reason: the machine's want,
+not the learner's fault, so it is left out of the score. With --impl the
+exercise is not graded: it is built into the harness, not the library.
+
 Runs are independent and spend most of their time in handshakes, so they
 are started together, as many at a time as there are processors, each in a
 process group of its own and bounded in time: a learner's library that
@@ -60,6 +70,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 LABS = REPO / "labs"
 STRATEGIES = ("distinct", "double", "fork", "same", "kernel")
+EXERCISE_STRATEGIES = ("distinct",)     # an exercise's one run (see the top)
 PROCS = 4
 RUN_TIMEOUT_MS = 5000                   # the harness's own bound, as the suite's
 RUN_BOUND_S = RUN_TIMEOUT_MS / 1000 + 30  # ours, should the harness itself hang
@@ -129,10 +140,16 @@ def shown_command(command):
 # ---------------------------------------------------------------- the labs and their rules
 
 class Rule:
-    """One contract rule: its lab, its scenarios, the handout section."""
+    """One contract rule: its lab, its scenarios, the handout section; or,
+    with exercise, a row for one exercise scenario (see the top)."""
 
-    def __init__(self, name, lab, handout):
+    def __init__(self, name, lab, handout, exercise=False):
         self.name, self.lab, self.handout, self.scenarios = name, lab, handout, []
+        self.exercise = exercise
+
+    @property
+    def strategies(self):
+        return EXERCISE_STRATEGIES if self.exercise else STRATEGIES
 
 
 def lab_dirs():
@@ -146,7 +163,8 @@ def lab_title(lab_dir):
 
 
 def rules_by_lab(listing):
-    """{lab: [Rule]} of the contract scenarios the harness lists, in its order."""
+    """{lab: [Rule]} of the contract scenarios the harness lists, in its
+    order, then each lab's exercises: NN-exercise-what as `exercise-what`."""
     rules, by_name = {}, {}
     for s in listing:
         if not s.get("contract"):
@@ -156,7 +174,19 @@ def rules_by_lab(listing):
             rule = by_name[s["rule"]] = Rule(s["rule"], s["lab"], s.get("handout"))
             rules.setdefault(s["lab"], []).append(rule)
         rule.scenarios.append(s["name"])
+    for s in listing:
+        if s.get("exercise") and not s.get("contract"):
+            rule = Rule(s["name"][3:], s["lab"], s.get("handout"), exercise=True)
+            rule.scenarios.append(s["name"])
+            rules.setdefault(s["lab"], []).append(rule)
     return rules
+
+
+def exercise_header(lab_dir, rule):
+    """The header an exercise row's learner writes: exercise-record ->
+    labs/NN-topic/exercise_record.h, or None."""
+    header = lab_dir / (rule.name.replace("-", "_") + ".h") if lab_dir else None
+    return header if header and header.exists() else None
 
 
 def section_title(handout):
@@ -224,8 +254,9 @@ class Harness:
     """Runs the harness against one library; every run in a process group
     of its own, so that a cancel or a time bound kills its workers too."""
 
-    def __init__(self, build, impl, session_seed, where):
+    def __init__(self, build, impl, session_seed, where, exercises=True):
         self.exe, self.impl, self.session_seed, self.where = build / "bin" / "shmlab-harness", impl, session_seed, where
+        self.exercises = exercises      # grade the exercises built into this build (not with --impl)
         self.live, self.killed, self.lock, self.cancelled = set(), {}, threading.RLock(), threading.Event()
 
     def ask(self, *args):
@@ -243,15 +274,16 @@ class Harness:
         digest = hashlib.sha256(f"{self.session_seed}:{scenario}:{strategy}".encode()).digest()
         return int.from_bytes(digest[:4], "big")
 
-    def run(self, scenario, strategy):
+    def run(self, scenario, strategy, exercise=False):
+        """One run; an exercise's loads no library (it has none to test)."""
         if self.cancelled.is_set():
             return None
         seed = self.seed_of(scenario, strategy)
         stem = self.where / f"{scenario}-{strategy}"
         report = stem.with_suffix(".json")
         cmd = [str(self.exe), "run", scenario, "--procs", str(PROCS), "--strategy", strategy, "--seed", str(seed),
-               "--timeout-ms", str(RUN_TIMEOUT_MS), "--json", str(report), "--quiet", "--expect",
-               "--impl", str(self.impl)]
+               "--timeout-ms", str(RUN_TIMEOUT_MS), "--json", str(report), "--quiet", "--expect"] + \
+            ([] if exercise else ["--impl", str(self.impl)])
         env = dict(os.environ, NO_COLOR="1")
         # Output to files, not pipes: a worker left behind could hold a pipe open forever.
         with open(f"{stem}.out", "w+") as out, open(f"{stem}.err", "w+") as err:
@@ -339,7 +371,8 @@ def remove_leftovers(pids):
 
 class Verdict:
     """A rule's runs, and what they add up to: 'OK' when none failed and one
-    passed, 'FAIL' when any failed, 'skipped' when all were skipped."""
+    passed, 'FAIL' when any failed, 'skipped' when all were skipped. A
+    skipped exercise is not counted: no reader of another ABI runs here."""
 
     def __init__(self, rule, runs):
         self.rule, self.runs = rule, runs
@@ -352,15 +385,25 @@ class Verdict:
     def holds(self):
         return self.word == "OK"
 
+    @property
+    def counted(self):
+        return not (self.rule.exercise and self.word == "skipped")
+
+
+def counted(verdicts):
+    """The verdicts a score counts."""
+    return [v for v in verdicts if v.counted]
+
 
 def grade_labs(h, labs, rules, out, changed, dirs):
     """[Verdict] of every rule of `labs`, under each lab's heading, each row
     printed as soon as it and those above it are known; None if `changed`
     said to stop first."""
     jobs = [(rule, scenario, strategy) for lab in labs for rule in rules.get(lab, ())
-            for scenario in rule.scenarios for strategy in STRATEGIES]
+            if h.exercises or not rule.exercise
+            for scenario in rule.scenarios for strategy in rule.strategies]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
-    futures = {job: pool.submit(h.run, job[1], job[2]) for job in jobs}
+    futures = {job: pool.submit(h.run, job[1], job[2], job[0].exercise) for job in jobs}
     verdicts = []
     try:
         for lab in labs:
@@ -369,6 +412,10 @@ def grade_labs(h, labs, rules, out, changed, dirs):
                 out.say(out.c("dim", "  no contract rule"))
                 continue
             for rule in rules[lab]:
+                if rule.exercise and not h.exercises:
+                    out.say(out.c("dim", f"{dots(rule.name)} not graded with --impl: it is built into "
+                                         "the harness, not the library"))
+                    continue
                 mine = [f for (r, _, _), f in futures.items() if r is rule]
                 while concurrent.futures.wait(mine, timeout=POLL_S).not_done:
                     done = sum(f.done() for f in futures.values())
@@ -405,6 +452,7 @@ def row(out, v):
 
 
 def lab_total(out, lab, verdicts):
+    verdicts = counted(verdicts)
     held = sum(v.holds for v in verdicts)
     text = f"  lab {lab} score: {held}/{len(verdicts)} rules"
     return out.c("green" if held == len(verdicts) else "bold", text)
@@ -429,7 +477,8 @@ def first_failure(out, v, lab_dir, args, rerun):
     elif not j:
         say(f"  the harness wrote no report (exit status {run.returncode})")
     else:
-        say(f"  result {j.get('result')}, the contract requires {j.get('expected')}")
+        say(f"  result {j.get('result')}, the {'exercise' if v.rule.exercise else 'contract'} requires "
+            f"{j.get('expected')}")
     if j.get("problem"):
         say(f"  problem: {j['problem']}")
     previous = None
@@ -455,6 +504,12 @@ def first_failure(out, v, lab_dir, args, rerun):
         say(f"read:   {handout}" + (f'  (section "{title}")' if title else ""))
     if j.get("replay"):
         say(f"replay: {shown_command(j['replay'])} --expect")
+    if v.rule.exercise:
+        header = exercise_header(lab_dir, v.rule)
+        if header:
+            check = shown_path(args.build_dir / "bin" / "shmlab-check")
+            say(out.c("dim", f"Stuck? {check} {shown_path(header)}   says what is wrong with it, field by field."))
+        return
     levels = hints(lab_dir, v.rule.name) if lab_dir else []
     if args.hint:
         say()
@@ -486,6 +541,9 @@ def build(build_dir, out):
     targets = ["shmlab-harness", "shmlab-learner"]
     if re.search(r"^SHMLAB_HAVE_M32:\w+=(1|ON|TRUE)$", cache, re.M):
         targets.append("shmlab-learner-i386")   # for mixed-abi's 32-bit workers
+    if re.search(r"^SHMLAB_MINGW:\w+=(1|ON|TRUE)$", cache, re.M) and \
+            re.search(r"^SHMLAB_MINGW_CC:\w+=(?!.*NOTFOUND).+$", cache, re.M):
+        targets.append("shmlab_win32")          # the Windows worker, the exercises' other reader here
     out.status("building ...")
     done = subprocess.run(["cmake", "--build", str(build_dir), "--target", *targets], capture_output=True, text=True)
     out.clear_status()
@@ -513,7 +571,7 @@ def grade_once(args, out, changed=None):
         return EXIT_FAIL
     impl = args.impl or args.build_dir / "lib" / "libshmlab-learner.so"
     with tempfile.TemporaryDirectory(prefix="shmlab-grade-") as where:
-        h = Harness(args.build_dir, impl, args.seed, pathlib.Path(where))
+        h = Harness(args.build_dir, impl, args.seed, pathlib.Path(where), exercises=not args.impl)
         if not os.access(h.exe, os.X_OK):
             raise UsageError(f"{shown_path(h.exe)} is not built: run cmake --preset default && cmake --build build")
         described = h.ask("impl", str(impl))
@@ -532,7 +590,7 @@ def grade_once(args, out, changed=None):
             if got is None:
                 return None
             verdicts, graded = verdicts + got, graded + batch
-            if args.lab is None and not all(v.holds for v in got):
+            if args.lab is None and not all(v.holds for v in counted(got)):
                 break
         for lab in all_labs:
             if lab not in graded:
@@ -540,8 +598,9 @@ def grade_once(args, out, changed=None):
                 heading = f"lab {lab}  {lab_title(labs.get(lab, LABS / lab))}"
                 out.say(out.c("dim", f"{heading} {'.' * max(3, WIDTH - len(heading))} not yet "
                                      f"({count} rule{'s' if count != 1 else ''})"))
-        held = sum(v.holds for v in verdicts)
         runs = [r for v in verdicts for r in v.runs if r.outcome != "skip"]
+        verdicts = counted(verdicts)
+        held = sum(v.holds for v in verdicts)
         score = f"Score: {held}/{len(verdicts)} rules ({sum(r.outcome == 'pass' for r in runs)}/{len(runs)} runs)"
         out.say(out.c("green" if held == len(verdicts) else "bold", score))
         rerun = "./tour check" + (f" {args.lab}" if args.lab else "") + \
@@ -557,7 +616,7 @@ def grade_once(args, out, changed=None):
 
 def watched(root):
     """{path: mtime} of the exercise files and learner.h under root."""
-    paths = list(root.glob("*/exercise*.c")) + list(root.glob("learner.h"))
+    paths = list(root.glob("*/exercise*.c")) + list(root.glob("*/exercise*.h")) + list(root.glob("learner.h"))
     stamps = {}
     for p in paths:
         try:
@@ -583,7 +642,7 @@ def watch(args, out):
         if args.max_rounds and rounds >= args.max_rounds and status is not None:
             return status
         if status is not None:
-            out.say(out.c("dim", f"Watching {shown_path(root)}/*/exercise*.c and learner.h: save to regrade, "
+            out.say(out.c("dim", f"Watching {shown_path(root)}/*/exercise*.[ch] and learner.h: save to regrade, "
                                  "Ctrl-C to stop."))
             out.say("waiting for a change")
             while watched(root) == stamps:

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct reading {
@@ -16,6 +17,7 @@ struct reading {
 	bool valid;             // BROKEN: its size and padding are the ABI's
 	long long total;        // BROKEN: aligned to 8 on x86-64, to 4 in i386 structs
 };
+SHMLAB_SHARED_TYPE(struct reading);   // shmlab-check finds it (docs/shmlab-check.md)
 // ANCHOR_END: layout
 
 static int

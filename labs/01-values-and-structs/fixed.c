@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "scenario.h"
+#include "shmlab/shared_type.h"
 
 // ANCHOR: layout
 struct reading {
@@ -18,6 +19,7 @@ struct reading {
 	uint64_t length;        // FIXED: 8 bytes everywhere
 	int64_t total;          // FIXED: at offset 24, a multiple of 8, on every ABI
 };
+SHMLAB_SHARED_TYPE(struct reading);
 
 static_assert(sizeof(struct reading) == 32, "struct reading is 32 bytes on every ABI");
 static_assert(offsetof(struct reading, count) == 4, "count is at offset 4");
