@@ -11,6 +11,8 @@ its line, which `expand` replaces:
         what `shmlab-harness run ...` prints, run now: the real output
     <!-- svg: 02-region-pointers-broken --procs 3 --strategy distinct --seed 7 -->
         the address map the harness draws for that run (--svg), inlined
+    <!-- check: /usr/include/pthread.h --type pthread_mutex_t -->
+        what `shmlab-check ...` prints, run now (docs/shmlab-check.md)
 
   slides.py expand DECK.md OUT.md --harness PATH
   slides.py check-html DECK.md BUILT.html   every included snippet, verbatim, in a <pre>
@@ -22,6 +24,7 @@ import html.parser
 import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -30,7 +33,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import anchors  # noqa: E402  (the one reader of anchors, shared with the handouts)
 
 ROOT = anchors.ROOT
-DIRECTIVE = re.compile(r"^<!-- (?P<kind>include|run|svg): (?P<arg>.+?) -->$")
+DIRECTIVE = re.compile(r"^<!-- (?P<kind>include|run|svg|check): (?P<arg>.+?) -->$")
 LANG = {".c": "c", ".h": "c", ".py": "python", ".sh": "sh", ".cmake": "cmake"}
 
 
@@ -55,6 +58,18 @@ def harness_output(harness, args, svg=None):
     return "\n".join(keep)
 
 
+def checker_output(harness, args):
+    """What `shmlab-check ARGS` prints, run from the source root; the
+    checker sits beside the harness in the build's bin/. Exit 2 (it could
+    not check: no pyelftools, a compiler missing) puts its reason on the slide."""
+    cmd = [os.path.join(os.path.dirname(harness), "shmlab-check"), *shlex.split(args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env=dict(os.environ, NO_COLOR="1"))
+    if proc.returncode not in (0, 1):
+        return f"shmlab-check could not run here: {proc.stderr.strip() or proc.stdout.strip()}"
+    return proc.stdout.rstrip()
+
+
 def expand_lines(lines, where, harness):
     out = []
     for n, line in enumerate(lines, 1):
@@ -72,6 +87,8 @@ def expand_lines(lines, where, harness):
                 out += [f"```{LANG.get(pathlib.Path(path).suffix, '')}", *code, "```"]
             elif kind == "run":
                 out += ["```text", *harness_output(harness, arg).splitlines(), "```"]
+            elif kind == "check":
+                out += ["```text", *checker_output(harness, arg).splitlines(), "```"]
             else:
                 svg = base64.b64encode(harness_output(harness, arg, svg=True).encode()).decode()
                 out.append(f'<img class="map" alt="address map: {arg}" src="data:image/svg+xml;base64,{svg}">')

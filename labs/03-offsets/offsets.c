@@ -12,8 +12,8 @@ struct node {
 	uint32_t value;
 	uint32_t pad;
 };
-SHMLAB_SHARED_TYPE(struct node);
 // ANCHOR_END: layout
+SHMLAB_SHARED_TYPE(struct node);
 
 static shmlab_off
 slot_offset(uint32_t slot)
