@@ -551,3 +551,14 @@ def test_object_without_debug_information(check, tmp_path):
     obj = compile_object(tmp_path, "gcc", "hole_u64.h", flags=("-g0",))
     run = check(obj, "--type", "struct stamped")
     assert run.rc == 2 and "has no debug information" in run.err
+
+
+def test_process_local(ccheck):
+    run = ccheck(corpus("process_local.h"), "--type", "struct worker_slot")
+    linux = need(run, LINUX)
+    name = "struct worker_slot"
+    both = len(linux) == 2
+    assert run.rc == 1
+    assert run.classes(name, "error") == sorted(["process-local", "process-local"] + (["abi-layout"] if both else []))
+    found = {f["member"]: f["detail"] for f in run.type(name)["findings"] if f["class"] == "process-local"}
+    assert found == {"thread": "pthread_t", "resume": "jmp_buf"}
