@@ -60,12 +60,21 @@ def chosen_rules(listing, wanted):
     return {lab: rs for lab, rs in rules.items() if rs}
 
 
+def failures(run):
+    """What each worker that did not pass reported, once each: its message,
+    else where it faulted, else its outcome and signal."""
+    said = [w.get("message") or " ".join(filter(None, (w.get("outcome"), w.get("signal"), w.get("fault_where"))))
+            for w in run.json.get("workers") or [] if w.get("outcome") != "PASS"]
+    return list(dict.fromkeys(m for m in said if m and not m.startswith("not run:")))
+
+
 def as_json(impl, described, seed, verdicts):
     return {"impl": str(impl), "contract": described.get("version"), "features": described.get("features"),
             "seed": seed, "rules": [{
                 "rule": v.rule.name, "lab": v.rule.lab, "verdict": v.word, "runs": [{
                     "scenario": r.scenario, "strategy": r.strategy, "seed": r.seed, "outcome": r.outcome,
-                    "replay": r.json.get("replay"), "handout": r.json.get("handout")} for r in v.runs]}
+                    "replay": r.json.get("replay"), "handout": r.json.get("handout"),
+                    "messages": failures(r)} for r in v.runs]}
                 for v in verdicts]}
 
 
@@ -82,9 +91,7 @@ def as_junit(verdicts, seed):
             if r.outcome == "skip":
                 ET.SubElement(case, "skipped", message=r.skip_reason)
             elif r.outcome == "fail":
-                messages = [w.get("message") or w.get("fault_where") or w.get("outcome", "")
-                            for w in r.json.get("workers") or [] if w.get("outcome") != "PASS"]
-                text = "; ".join(dict.fromkeys(m for m in messages if m)) or f"exit status {r.returncode}"
+                text = "; ".join(failures(r)) or f"exit status {r.returncode}"
                 failure = ET.SubElement(case, "failure", message=f"rule {v.rule.name} does not hold: {text}"[:500])
                 failure.text = f"replay: {r.json.get('replay', '')} --expect\nread: {r.json.get('handout', '')}"
     return ET.ElementTree(suite)
