@@ -8,6 +8,7 @@ Each run's JSON and JUnit files are read back, so what a user's CI consumes
 is what is checked."""
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -84,3 +85,24 @@ def test_unknown_rule_is_a_usage_error(build, tmp_path):
     done = subprocess.run([str(build / "bin" / "shmlab-conform"), "--impl", str(build / "lib" / "libshmlab.so"),
                            "--rule", "no-such-rule"], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 2 and "no contract rule no-such-rule" in done.stderr
+
+
+def test_readme_red_to_green(build, tmp_path):
+    """README's worked example, as printed: a library built outside the tree
+    with plain cc, the starters first (no rule holds), then the reference's
+    sources (every rule holds), each shmlab-conform line saying what its
+    comment says."""
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"From red to\s+green.*?```sh\n(.*?)```", text, re.S).group(1)
+    for line in block.replace("\\\n", " ").splitlines():
+        command, _, claim = line.partition("#")
+        command = command.replace("/tmp/mine", str(tmp_path)).replace("build/bin/", f"{build}/bin/")
+        done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=900, cwd=REPO,
+                              stdin=subprocess.DEVNULL, env=dict(os.environ, CI="1"))
+        out = done.stdout + done.stderr
+        if "shmlab-conform" not in command:
+            assert done.returncode == 0, f"{line}\n{out}"
+            continue
+        held = re.match(r"\s*(\d+ of \d+)", claim).group(1)
+        assert f"{held} rules hold" in out, f"README says {held} for: {line}\n{out[-2000:]}"
+        assert done.returncode == (0 if held.split(" of ")[0] == held.split(" of ")[1] else 1), out[-2000:]
