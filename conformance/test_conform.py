@@ -5,7 +5,7 @@ CI requires of the starter), and on a mutant the rule its header names
 fails (as test_mutants.py requires) while the reference passes the same
 runs. A rule the machine cannot run is skipped by both, never counted.
 Each run's JSON and JUnit files are read back, so what a user's CI consumes
-is what is checked."""
+is what is checked. And README's worked example runs as printed."""
 import json
 import os
 import re
