@@ -27,7 +27,9 @@ long long platform_clock_ms(void);
 
 // Starts every worker (under `fork`, worker 0 only, holding every channel),
 // each with its channel in r->w[i].chan and its process id in r->w[i].pid.
-void platform_start_all(struct run *r);
+// Returns 0, or -1 when the machine ran short (r->problem says of what, and
+// r->harness_fault is set): the workers started so far are told to quit.
+int platform_start_all(struct run *r);
 
 // Every worker has the region: its name may go, so that nothing outlives the
 // run. Called again at the end; the second call does nothing.

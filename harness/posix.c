@@ -22,8 +22,10 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +57,64 @@ platform_beside(char *buf, size_t len, const char *name)
 	return buf;
 }
 
+// ---------------------------------------------------------------- when the machine runs short
+
+// A limit of this process, as ulimit prints it.
+static const char *
+limit_of(int resource, char *buf, size_t len)
+{
+	struct rlimit lim;
+
+	if (getrlimit(resource, &lim) < 0)
+		return "unknown";
+	if (lim.rlim_cur == RLIM_INFINITY)
+		return "unlimited";
+	snprintf(buf, len, "%llu", (unsigned long long)lim.rlim_cur);
+	return buf;
+}
+
+// What ran short when a set-up call failed with err, and how to get more.
+static void
+advice(const struct run *r, int err, char *buf, size_t len)
+{
+	char lim[32];
+	struct statvfs fs;
+
+	buf[0] = '\0';
+	if (err == EMFILE)
+		snprintf(buf, len, ": raise the descriptor limit (ulimit -n is %s; a run of %d workers needs about %d)",
+		    limit_of(RLIMIT_NOFILE, lim, sizeof lim), r->procs, fds_before + 2 * r->procs + 4);
+	else if (err == ENFILE)
+		snprintf(buf, len, ": the system's file table is full (fs.file-max): end other programs");
+	else if (err == EAGAIN)
+		snprintf(buf, len, ": raise the process limit (ulimit -u is %s), or end other processes of this user",
+		    limit_of(RLIMIT_NPROC, lim, sizeof lim));
+	else if (err == ENOMEM)
+		snprintf(buf, len, ": the machine, or ulimit -v (%s), has no memory to give",
+		    limit_of(RLIMIT_AS, lim, sizeof lim));
+	else if (err == ENOSPC && statvfs("/dev/shm", &fs) == 0)
+		snprintf(buf, len, ": /dev/shm has %llu KiB free of %llu KiB, this run needs %llu KiB; remove what "
+		    "killed runs left there (/dev/shm/shmlab-*) or mount it larger",
+		    (unsigned long long)fs.f_bavail * fs.f_frsize / 1024,
+		    (unsigned long long)fs.f_blocks * fs.f_frsize / 1024,
+		    (unsigned long long)(r->sc->region_size + 1023) / 1024);
+}
+
+// A call the harness makes to set the run up failed: the environment's
+// failure, not the scenario's. The run is an ERROR (exit 2) that names the
+// call, its errno and what to do, and it is never made smaller than asked.
+static void
+setup_failed(struct run *r, const char *call, int err)
+{
+	char what[384], more[240];
+	const char *name = strerrorname_np(err);
+
+	advice(r, err, more, sizeof more);
+	snprintf(what, sizeof what, "%s failed: %s (%s)%s", call, strerror(err), name ? name : "?", more);
+	run_problem(r, what);
+	r->harness_fault = 1;
+}
+
 long long
 platform_clock_ms(void)
 {
@@ -72,19 +132,28 @@ static int
 create_region(struct run *r, struct shmlab_region *region)
 {
 	r->region_fd = -1;
-	if (!REGION_IS_MEMFD(r->sc))
-		return shmlab_region_random_name(r->region, sizeof r->region) < 0 ? -1
-		    : shmlab_region_create(region, r->region, r->sc->region_size);
-	snprintf(r->region, sizeof r->region, "%s", MEMFD_NAME);
-	if (shmlab_region_create(region, NULL, r->sc->region_size) < 0)
-		return -1;
-	if ((r->sc->flags & SEALED_REGION) && shmlab_region_seal_size(region) < 0) {
+	if (!REGION_IS_MEMFD(r->sc)) {
+		if (shmlab_region_random_name(r->region, sizeof r->region) < 0
+		    || shmlab_region_create(region, r->region, r->sc->region_size) < 0)
+			return -1;
+	} else {
+		snprintf(r->region, sizeof r->region, "%s", MEMFD_NAME);
+		if (shmlab_region_create(region, NULL, r->sc->region_size) < 0)
+			return -1;
+	}
+	// Every page reserved now: a full /dev/shm is ENOSPC here, the harness's
+	// error, not a SIGBUS in a worker that the verdict would blame on the
+	// code under test.
+	errno = posix_fallocate(region->fd, 0, (off_t)r->sc->region_size);
+	if (errno != 0 || ((r->sc->flags & SEALED_REGION) && shmlab_region_seal_size(region) < 0)) {
 		int saved = errno;
 		shmlab_region_close(region);
+		if (!REGION_IS_MEMFD(r->sc))
+			shmlab_region_unlink(r->region);
 		errno = saved;
 		return -1;
 	}
-	r->region_fd = region->fd;
+	r->region_fd = REGION_IS_MEMFD(r->sc) ? region->fd : -1;
 	return 0;
 }
 // ANCHOR_END: create_region
@@ -110,8 +179,13 @@ platform_begin(struct run *r)
 	sysv.lock = -1;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigfd = open_sigchld(&old_mask);
+	if (sigfd < 0) {
+		setup_failed(r, "signalfd", errno);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		return -1;
+	}
 	if (create_region(r, &region) < 0) {
-		snprintf(r->problem, sizeof r->problem, "cannot create the region: %s", strerror(errno));
+		setup_failed(r, "creating the region", errno);
 		close(sigfd);
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return -1;
@@ -132,16 +206,22 @@ add_arg(char **argv, int *argc, char *store, size_t len, const char *fmt, unsign
 
 // Moves fds (the worker ends of the channels, then the region's memfd if
 // any) to descriptors 3, 4, ... in the child, without close-on-exec, so
-// they are all the child inherits.
-static void
+// they are all the child inherits. Each is copied first above 3 + n, where
+// no target lies, so no dup2 closes a descriptor still to be placed; and no
+// higher, so a low descriptor limit is met if it can be. Returns 0, or -1
+// with errno.
+static int
 place_fds(int *fds, int n)
 {
 	int high[MAX_PROCS + 1];
 
 	for (int k = 0; k < n; k++)
-		high[k] = fcntl(fds[k], F_DUPFD_CLOEXEC, 100);
+		if ((high[k] = fcntl(fds[k], F_DUPFD_CLOEXEC, 3 + n)) < 0)
+			return -1;
 	for (int k = 0; k < n; k++)
-		dup2(high[k], 3 + k);
+		if (dup2(high[k], 3 + k) < 0)
+			return -1;
+	return 0;
 }
 
 // Lab 01's Windows reader finds the region's file where Wine's drive Z:
@@ -152,7 +232,7 @@ windows_path(char *buf, size_t len, const char *shm_name)
 	snprintf(buf, len, "Z:\\dev\\shm\\%s", shm_name + (shm_name[0] == '/'));
 }
 
-static void
+static int
 start(struct run *r, int i, int *ends, int nends)
 {
 	char *argv[32], num[12][40], chans[MAX_PROCS * 4 + 8] = "", winpath[96];
@@ -203,7 +283,15 @@ start(struct run *r, int i, int *ends, int nends)
 
 		setpgid(0, pgid);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		place_fds(fds, nfds);
+		if (place_fds(fds, nfds) < 0) {
+			int err = errno;
+			char more[240];
+			advice(r, err, more, sizeof more);
+			snprintf(why, sizeof why, "cannot place its descriptors: %s (%s)%s", strerror(err),
+			    strerrorname_np(err) ? strerrorname_np(err) : "?", more);
+			chan_tell(fds[0], &(struct wire_msg){ .word = WIRE_NOSTART, .text = why });
+			_exit(127);
+		}
 		if (windows) {
 			// A Windows program reads and writes its standard handles;
 			// Wine keeps each write one message on the socket.
@@ -229,43 +317,44 @@ start(struct run *r, int i, int *ends, int nends)
 		_exit(127);
 	}
 	if (pid < 0) {
-		run_problem(r, "fork failed");
-		return;
+		setup_failed(r, "fork", errno);
+		return -1;
 	}
 	setpgid(pid, pgid ? pgid : pid);
 	if (pgid == 0)
 		pgid = pid;
 	r->w[i].pid = pid;
+	return 0;
 }
 
 // Creates one channel per worker and starts the processes. Under `fork`,
 // worker 0 gets every worker end and passes them on.
-void
+int
 platform_start_all(struct run *r)
 {
-	int ends[MAX_PROCS];
+	int ends[MAX_PROCS], made = 0, rc = 0;
 
-	for (int i = 0; i < r->procs; i++) {
+	for (; made < r->procs; made++) {
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-			run_problem(r, "socketpair failed");
-			r->procs = i;
+			setup_failed(r, "socketpair", errno);
+			rc = -1;
 			break;
 		}
-		r->w[i].chan = sv[0];
-		ends[i] = sv[1];
+		r->w[made].chan = sv[0];
+		ends[made] = sv[1];
 	}
-	if (r->strategy == FORK)
-		start(r, 0, ends, r->procs);
-	else
-		for (int i = 0; i < r->procs; i++)
-			start(r, i, &ends[i], 1);
-	for (int i = 0; i < r->procs; i++)
+	if (rc == 0 && r->strategy == FORK)
+		rc = start(r, 0, ends, r->procs);
+	for (int i = 0; rc == 0 && r->strategy != FORK && i < r->procs; i++)
+		rc = start(r, i, &ends[i], 1);
+	for (int i = 0; i < made; i++)
 		close(ends[i]);
 	if (r->region_fd >= 0) {
 		close(r->region_fd);    // every worker started has its own descriptor now
 		r->region_fd = -1;
 	}
+	return rc;
 }
 
 static void

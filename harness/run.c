@@ -146,8 +146,12 @@ run_heard(struct run *r, int i, const char *msg)
 	case WIRE_NOSTART:
 		fail_with(w, m.text);
 		w->nostart = 1;
+		if (!r->harness_fault) {        // the first worker's reason stands for all
+			char what[sizeof r->problem];
+			snprintf(what, sizeof what, "worker %d could not be started: %s", i, m.text);
+			run_problem(r, what);
+		}
 		r->harness_fault = 1;
-		run_problem(r, "a worker could not be started");
 		break;
 	case WIRE_FAIL:
 	case WIRE_ERROR:
@@ -282,7 +286,8 @@ judge_worker(struct run *r, struct worker_record *w, const char *not_run)
 		snprintf(w->message, sizeof w->message, "reported pass, then did not exit cleanly");
 	} else if (w->outcome == PENDING) {
 		w->outcome = FAIL;
-		snprintf(w->message, sizeof w->message, "%s", !w->mapped ? "ended before it mapped the region"
+		snprintf(w->message, sizeof w->message, "%s", w->pid == 0 ? "never started (the run: line says why)"
+		    : !w->mapped ? "ended before it mapped the region"
 		    : not_run ? not_run : "ended without reporting a result");
 	}
 }
@@ -351,8 +356,8 @@ supervise(struct run *r)
 		return;
 	}
 	deadline = platform_clock_ms() + r->timeout_ms;
-	platform_start_all(r);
-	not_run = drive(r);
+	not_run = platform_start_all(r) < 0 ? "not run: the harness could not start every worker (its run: line says why)"
+	    : drive(r);
 	tell_all(r, WIRE_QUIT);
 	platform_release_region(r);
 	finish(r);

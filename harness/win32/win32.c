@@ -190,11 +190,12 @@ start(struct run *r, int i)
 	start_read(r, i);
 }
 
-void
+int
 platform_start_all(struct run *r)
 {
 	for (int i = 0; i < r->procs; i++)
 		start(r, i);
+	return 0;
 }
 
 int
