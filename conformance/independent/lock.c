@@ -36,6 +36,7 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -50,6 +51,31 @@
 #define YIELDS          4u              // attempts before sleeping
 #define NAP_NS          5000000         // a sleeper looks at the holder this often
 #define WAIT_NS         1000000000u     // the longest a live holder is waited for
+
+// This thread's id. gettid(2) is a system call every time, and the lock is
+// taken in every call of the library: read once a thread, and forgotten in
+// the child of a fork, whose thread has an id of its own.
+static _Thread_local uint32_t my_tid;
+
+static void
+forget_tid(void)
+{
+	my_tid = 0;
+}
+
+__attribute__((constructor)) static void
+watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, forget_tid);
+}
+
+static uint32_t
+this_tid(void)
+{
+	if (my_tid == 0)
+		my_tid = (uint32_t)gettid();
+	return my_tid;
+}
 
 static int
 holder_is_dead(uint32_t tid)
@@ -84,7 +110,7 @@ nap(uint32_t *word, uint32_t seen)
 int
 ind_lock(uint32_t *word)
 {
-	uint32_t me = HELD | (uint32_t)gettid(), want = me, seen, holder;
+	uint32_t me = HELD | this_tid(), want = me, seen, holder;
 	uint64_t deadline = 0;
 
 	for (uint32_t attempt = 0;; attempt++) {
