@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/random.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "front.h"
@@ -124,6 +125,17 @@ mixed_abi_ready(struct run *r, char *why, size_t len)
 	return other_abi_ready(r, why + n, len - (size_t)n) && other_abi_twin(r, why + n, len - (size_t)n);
 }
 
+#define TMPFS_MAGIC     0x01021994      // statfs(2)
+
+// Whether /dev/shm, where shm_open makes its objects, has a size to exceed.
+static int
+shm_has_size_limit(void)
+{
+	struct statfs fs;
+
+	return statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && fs.f_blocks > 0;
+}
+
 // gcc says __SANITIZE_THREAD__, clang __has_feature(thread_sanitizer).
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -150,6 +162,10 @@ front_cannot_run(struct run *r, char *why, size_t len)
 		return snprintf(why, len, "address randomization is off (kernel.randomize_va_space is 0, or the "
 		    "harness runs under setarch -R or a debugger), so one program loads at one address in "
 		    "every process and its function pointers would work by accident"), 1;
+	if ((r->sc->flags & SHM_SIZE_LIMIT) && !shm_has_size_limit())
+		return snprintf(why, len, "/dev/shm is not a tmpfs with a size limit, so no region is too big "
+		    "for it: run it where /dev/shm is mounted with size= (Debian's default is half the RAM, "
+		    "Docker's 64 MiB)"), 1;
 #ifdef UNDER_TSAN
 	if (r->sc->flags & PTHREAD_SHARED)
 		return snprintf(why, len, "this build runs under ThreadSanitizer, which records each pthread mutex in "

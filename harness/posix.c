@@ -141,11 +141,10 @@ create_region(struct run *r, struct shmlab_region *region)
 		if (shmlab_region_create(region, NULL, r->sc->region_size) < 0)
 			return -1;
 	}
-	// Every page reserved now: a full /dev/shm is ENOSPC here, the harness's
-	// error, not a SIGBUS in a worker that the verdict would blame on the
-	// code under test.
-	errno = posix_fallocate(region->fd, 0, (off_t)r->sc->region_size);
-	if (errno != 0 || ((r->sc->flags & SEALED_REGION) && shmlab_region_seal_size(region) < 0)) {
+	// create reserved every page (region.h): a full /dev/shm was ENOSPC
+	// above, the harness's error, not a SIGBUS in a worker that the verdict
+	// would blame on the code under test.
+	if ((r->sc->flags & SEALED_REGION) && shmlab_region_seal_size(region) < 0) {
 		int saved = errno;
 		shmlab_region_close(region);
 		if (!REGION_IS_MEMFD(r->sc))

@@ -1,4 +1,4 @@
-// The reference implements version 1.3 of the contract: the core; the
+// The reference implements version 1.4 of the contract: the core; the
 // handles feature set wherever its source is built in (handles.c on POSIX,
 // handles_win32.c in the Win32 builds that define SHMLAB_HANDLES_WIN32,
 // cmake/win32/CMakeLists.txt); and on POSIX the global ids feature set

@@ -5,6 +5,12 @@
  * replaces whatever was mapped at the address. MAP_FIXED_NOREPLACE fails with
  * EEXIST instead; kernels before 4.17 ignore the flag and treat the address
  * as a hint, so the result is compared with the request as well.
+ *
+ * ftruncate only sets a size: tmpfs gives a page when it is first touched,
+ * and if it has none left then, the process touching it gets SIGBUS, long
+ * after create returned 0. So create reserves every page with
+ * posix_fallocate, and a full /dev/shm is ENOSPC here, to the caller that
+ * asked for the space (posix_fallocate(3); tmpfs(5), "size").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +74,8 @@ shmlab_region_create(struct shmlab_region *r, const char *name, uint64_t size)
 		fd = memfd_create("shmlab", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
-	if ((name == NULL && fchmod(fd, 0600) < 0) || ftruncate(fd, (off_t)size) < 0) {
+	if ((name == NULL && fchmod(fd, 0600) < 0) || ftruncate(fd, (off_t)size) < 0
+	    || (errno = posix_fallocate(fd, 0, (off_t)size)) != 0) {
 		int saved = errno;
 		close(fd);
 		if (name)

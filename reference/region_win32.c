@@ -19,6 +19,11 @@
  *     the name goes when the last handle is closed (views do not hold it).
  *   - The size an opener sees is the size of a view of the whole mapping,
  *     which Windows rounds up to the page size.
+ *   - Space is reserved at create, as region.c's posix_fallocate does: a
+ *     mapping backed by the paging file is SEC_COMMIT unless asked
+ *     otherwise, and "the system must have enough committable pages to hold
+ *     the entire mapping. Otherwise, CreateFileMapping fails"
+ *     ("CreateFileMappingA", SEC_COMMIT).
  *
  * Every function returns 0 on success and -1 with errno set on failure.
  * Sources: "CreateFileMappingA", "MapViewOfFileEx", "Kernel Object

@@ -4,7 +4,9 @@
  * A named region is a shm_open(3) object created with O_EXCL, so that a
  * taken name is EEXIST and the harness's own objects are found by name; an
  * anonymous one is a memfd. Both are made mode 0600 (fchmod, whatever the
- * umask or memfd's default) and sized with ftruncate, which zero-fills.
+ * umask or memfd's default) and sized with fallocate(2), which zero-fills
+ * and allocates every page now: ftruncate would leave the pages to the first
+ * touch, when a full tmpfs has none and the toucher gets SIGBUS.
  *
  * A view asked for at an address is mapped with MAP_FIXED_NOREPLACE, never
  * MAP_FIXED (which would discard what is there); a kernel older than 4.17
@@ -62,7 +64,7 @@ shmlab_region_create(struct shmlab_region *r, const char *name, uint64_t size)
 	          : memfd_create("shmlab-independent", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0)
+	if (fchmod(fd, 0600) < 0 || fallocate(fd, 0, 0, (off_t)size) < 0)
 		return undo(fd, name);
 	r->fd = fd;
 	r->size = size;

@@ -30,7 +30,8 @@ shmlab_region_create(struct shmlab_region *r, const char *name, uint64_t size)
 		fd = memfd_create("shmlab", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
-	if ((name == NULL && fchmod(fd, 0600) < 0) || ftruncate(fd, (off_t)size) < 0) {
+	if ((name == NULL && fchmod(fd, 0600) < 0) || ftruncate(fd, (off_t)size) < 0
+	    || (errno = posix_fallocate(fd, 0, (off_t)size)) != 0) {
 		int saved = errno;
 		close(fd);
 		if (name)

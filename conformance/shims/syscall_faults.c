@@ -14,7 +14,8 @@
  *           memfd_create, dup, dup2, dup3, fcntl(F_DUPFD*), pidfd_open,
  *           pidfd_getfd (the functions or syscall(2) with their numbers)
  *   ENOMEM  mmap, fstat
- *   ENOSPC  msgget
+ *   ENOSPC  msgget, fallocate, posix_fallocate (which returns it, errno
+ *           untouched, as posix_fallocate(3) says)
  *   EIO     ftruncate, fchmod, and fcntl's other commands
  *
  * Calls that release something (close, munmap, shm_unlink, msgctl) never
@@ -103,6 +104,8 @@ static struct {
 	int (*shm_unlink)(const char *);
 	int (*memfd_create)(const char *, unsigned);
 	int (*ftruncate)(int, off_t);
+	int (*fallocate)(int, int, off_t, off_t);
+	int (*posix_fallocate)(int, off_t, off_t);
 	int (*fchmod)(int, mode_t);
 	int (*fstat)(int, struct stat *);
 	int (*close)(int);
@@ -129,6 +132,8 @@ find_next(void)
 	FIND(shm_unlink);
 	FIND(memfd_create);
 	FIND(ftruncate);
+	FIND(fallocate);
+	FIND(posix_fallocate);
 	FIND(fchmod);
 	FIND(fstat);
 	FIND(close);
@@ -235,6 +240,36 @@ ftruncate(int fd, off_t len)
 }
 
 int ftruncate64(int fd, off_t len) __attribute__((alias("ftruncate")));
+
+int
+fallocate(int fd, int mode, off_t at, off_t len)
+{
+	if (fault("fallocate", ENOSPC))
+		return -1;
+	FIND(fallocate);
+	return (int)made(next.fallocate(fd, mode, at, len));
+}
+
+int fallocate64(int fd, int mode, off_t at, off_t len) __attribute__((alias("fallocate")));
+
+// Returns an error number, leaving errno alone, whether it fails here or not.
+int
+posix_fallocate(int fd, off_t at, off_t len)
+{
+	int saved = errno, rc;
+
+	if (fault("posix_fallocate", ENOSPC)) {
+		errno = saved;
+		return ENOSPC;
+	}
+	FIND(posix_fallocate);
+	rc = next.posix_fallocate(fd, at, len);
+	if (armed && fired_errno && rc == 0)
+		errno = SCRIBBLE;
+	return rc;
+}
+
+int posix_fallocate64(int fd, off_t at, off_t len) __attribute__((alias("posix_fallocate")));
 
 int
 fchmod(int fd, mode_t mode)

@@ -81,7 +81,7 @@ shmlab_root_get(const struct shmlab_view *v, const char *name, shmlab_off *off)
 // Provided: the contract version this library implements and its optional
 // feature sets. SHMLAB_CONTRACT_MAJOR and SHMLAB_CONTRACT_MINOR come from
 // reference/include/shmlab/contract.h, so this is the version of the
-// contract the headers describe (1.3 gives 103). The library declares every
+// contract the headers describe (1.4 gives 104). The library declares every
 // feature set: labs 04 (handles), 05-06 (global ids) and 07 (sync) add
 // their functions, each a stub until you write it, so the suite tests them
 // rather than skipping them.

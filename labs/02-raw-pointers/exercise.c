@@ -33,16 +33,19 @@
 // name is "" for an anonymous region). With a name: shm_open with O_CREAT |
 // O_EXCL, mode 0600 (EEXIST if the name is taken). With name NULL: an
 // anonymous memfd_create, then fchmod to 0600 (a memfd starts as 0777). Then
-// ftruncate to the size; if anything fails, close the descriptor, remove the
-// name, and return the first errno. EINVAL for size 0; ENAMETOOLONG for a
-// name that does not fit r->name.
+// ftruncate to the size, and reserve every page with posix_fallocate (which
+// returns its error instead of setting errno): ftruncate alone leaves the
+// pages to their first touch, a SIGBUS if /dev/shm is full by then. If
+// anything fails, close the descriptor, remove the name, and return the
+// first errno (ENOSPC where there is no room). EINVAL for size 0;
+// ENAMETOOLONG for a name that does not fit r->name.
 int
 shmlab_region_create(struct shmlab_region *r, const char *name, uint64_t size)
 {
 	(void)r;
 	(void)name;
 	(void)size;
-	errno = ENOSYS;         // TODO: shm_open or memfd_create, then ftruncate
+	errno = ENOSYS;         // TODO: shm_open or memfd_create, ftruncate, posix_fallocate
 	return -1;
 }
 

@@ -11,7 +11,7 @@
 #define SHMLAB_CONTRACT_H
 
 #define SHMLAB_CONTRACT_MAJOR 1
-#define SHMLAB_CONTRACT_MINOR 3
+#define SHMLAB_CONTRACT_MINOR 4
 
 // Optional feature sets, beyond the core every implementation has. A library
 // that declares one exports its functions too (handles.h for HANDLES,

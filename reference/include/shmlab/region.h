@@ -37,7 +37,10 @@ int shmlab_region_random_name(char *buf, size_t len);
 // Creates a region of size bytes, zero-filled, mode 0600. With a name it is a
 // POSIX shm object created with O_EXCL (EEXIST if the name is taken); with
 // name NULL it is an anonymous memfd that other processes reach only through
-// the descriptor.
+// the descriptor. Its pages are reserved before it returns (contract 1.4):
+// where the system has no room for size bytes, create fails with ENOSPC and
+// leaves no object, never a region whose first write past the room left is a
+// SIGBUS in whichever process touches it.
 int shmlab_region_create(struct shmlab_region *r, const char *name, uint64_t size);
 
 // Opens an existing named region read-write; its size comes from fstat.
