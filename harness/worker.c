@@ -35,13 +35,22 @@ say(struct job *j, enum wire_word word, const char *text)
 	chan_tell(j->chan, &(struct wire_msg){ .word = word, .text = text });
 }
 
+// Every caller is a step of setting the worker up, before the scenario
+// runs: one that failed because the machine ran short is the environment's
+// (NOSTART: the run is an ERROR), not the code under test's.
 _Noreturn void
 give_up(struct job *j, const char *what)
 {
-	char why[CHAN_MSG_MAX];
+	char why[CHAN_MSG_MAX], more[160];
+	int err = errno;
 
-	snprintf(why, sizeof why, "%s: %s", what, strerror(errno));
-	say(j, WIRE_ERROR, why);
+	if (short_of(err, more, sizeof more)) {
+		snprintf(why, sizeof why, "%s: %s%s", what, strerror(err), more);
+		say(j, WIRE_NOSTART, why);
+	} else {
+		snprintf(why, sizeof why, "%s: %s", what, strerror(err));
+		say(j, WIRE_ERROR, why);
+	}
 	leave(3);
 }
 

@@ -60,6 +60,11 @@ void guard(struct job *j);
 // j->at[v]. Gives up on failure.
 void map_given_region(struct job *j);
 
+// Whether err means this machine ran short (no memory, no descriptor left)
+// rather than anything the code under test did; if so, says in buf what ran
+// short and how to get more.
+int short_of(int err, char *buf, size_t len);
+
 // Makes view v readable and writable (open), or inaccessible.
 void fence(const struct shmlab_view *v, int open);
 

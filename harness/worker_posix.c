@@ -163,6 +163,37 @@ fork_the_others(struct job *j)
 	nfork = 0;
 }
 
+// A limit of this process, as ulimit prints it.
+static const char *
+limit_of(int resource, char *buf, size_t len)
+{
+	struct rlimit lim;
+
+	if (getrlimit(resource, &lim) < 0 || lim.rlim_cur == RLIM_INFINITY)
+		return "unlimited";
+	snprintf(buf, len, resource == RLIMIT_AS ? "%llu KiB" : "%llu",
+	    (unsigned long long)lim.rlim_cur / (resource == RLIMIT_AS ? 1024 : 1));
+	return buf;
+}
+
+int
+short_of(int err, char *buf, size_t len)
+{
+	char lim[32];
+
+	if (err == ENOMEM)
+		snprintf(buf, len, " (ENOMEM): the machine, or ulimit -v (%s), has no room for the views",
+		    limit_of(RLIMIT_AS, lim, sizeof lim));
+	else if (err == EMFILE)
+		snprintf(buf, len, " (EMFILE): raise the descriptor limit (ulimit -n is %s)",
+		    limit_of(RLIMIT_NOFILE, lim, sizeof lim));
+	else if (err == ENFILE)
+		snprintf(buf, len, " (ENFILE): the system's file table is full (fs.file-max): end other programs");
+	else
+		return 0;
+	return 1;
+}
+
 _Noreturn void
 leave(int status)
 {

@@ -144,6 +144,14 @@ fork_the_others(struct job *j)
 	give_up(j, "fork");
 }
 
+// Wine and Windows say nothing here that tells a shortage from a refusal.
+int
+short_of(int err, char *buf, size_t len)
+{
+	(void)err, (void)buf, (void)len;
+	return 0;
+}
+
 _Noreturn void
 leave(int status)
 {
