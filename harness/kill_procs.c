@@ -22,6 +22,7 @@
 #include "channel.h"
 #include "fds.h"
 #include "kill_procs.h"
+#include "room.h"
 
 const struct kill_lock kill_locks[] = {
 	{ "none", NULL, NULL },
@@ -48,7 +49,7 @@ procs_setup(struct kill_test *t, uint64_t size, char *why, size_t len)
 	fds_before = count_open_fds();
 	if (choose_addresses(&t->plan, DISTINCT, t->o->seed, SLOTS, size, 0, why, len) < 0)
 		return -1;
-	if (shmlab_region_random_name(t->region, sizeof t->region) < 0 || shmlab_region_create(&r, t->region, size) < 0) {
+	if (shmlab_region_random_name(t->region, sizeof t->region) < 0 || create_with_room(&r, t->region, size) < 0) {
 		snprintf(why, len, "cannot create a region: %s", strerror(errno));
 		return -1;
 	}

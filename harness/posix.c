@@ -34,6 +34,7 @@
 #include "fds.h"
 #include "platform.h"
 #include "report.h"
+#include "room.h"
 #include "shmlab/seal.h"
 #include "sysv_leftovers.h"
 
@@ -69,7 +70,8 @@ limit_of(int resource, char *buf, size_t len)
 		return "unknown";
 	if (lim.rlim_cur == RLIM_INFINITY)
 		return "unlimited";
-	snprintf(buf, len, "%llu", (unsigned long long)lim.rlim_cur);
+	snprintf(buf, len, resource == RLIMIT_AS ? "%llu KiB" : "%llu",
+	    (unsigned long long)lim.rlim_cur / (resource == RLIMIT_AS ? 1024 : 1));
 	return buf;
 }
 
@@ -93,11 +95,13 @@ advice(const struct run *r, int err, char *buf, size_t len)
 		snprintf(buf, len, ": the machine, or ulimit -v (%s), has no memory to give",
 		    limit_of(RLIMIT_AS, lim, sizeof lim));
 	else if (err == ENOSPC && statvfs("/dev/shm", &fs) == 0)
-		snprintf(buf, len, ": /dev/shm has %llu KiB free of %llu KiB, this run needs %llu KiB; remove what "
+		snprintf(buf, len, ": /dev/shm has %llu KiB free of %llu KiB, this run needs %llu KiB%s; remove what "
 		    "killed runs left there (/dev/shm/shmlab-*) or mount it larger",
 		    (unsigned long long)fs.f_bavail * fs.f_frsize / 1024,
 		    (unsigned long long)fs.f_blocks * fs.f_frsize / 1024,
-		    (unsigned long long)(r->sc->region_size + 1023) / 1024);
+		    (unsigned long long)(r->sc->region_size + 1023) / 1024,
+		    r->sc->region_size <= (uint64_t)fs.f_blocks * fs.f_frsize ? " and none came free while it waited"
+		    : "");
 }
 
 // A call the harness makes to set the run up failed: the environment's
@@ -134,16 +138,16 @@ create_region(struct run *r, struct shmlab_region *region)
 	r->region_fd = -1;
 	if (!REGION_IS_MEMFD(r->sc)) {
 		if (shmlab_region_random_name(r->region, sizeof r->region) < 0
-		    || shmlab_region_create(region, r->region, r->sc->region_size) < 0)
+		    || create_with_room(region, r->region, r->sc->region_size) < 0)
 			return -1;
 	} else {
 		snprintf(r->region, sizeof r->region, "%s", MEMFD_NAME);
 		if (shmlab_region_create(region, NULL, r->sc->region_size) < 0)
 			return -1;
 	}
-	// create reserved every page (region.h): a full /dev/shm was ENOSPC
-	// above, the harness's error, not a SIGBUS in a worker that the verdict
-	// would blame on the code under test.
+	// create reserved every page (region.h): a /dev/shm that stayed full
+	// was ENOSPC above, the harness's error, not a SIGBUS in a worker that
+	// the verdict would blame on the code under test.
 	if ((r->sc->flags & SEALED_REGION) && shmlab_region_seal_size(region) < 0) {
 		int saved = errno;
 		shmlab_region_close(region);
