@@ -30,7 +30,7 @@
 #include "shmlab.h"
 
 #define BATCH 64
-#define HEAP_BYTES (UINT64_C(64) << 20)
+#define HEAP_BYTES (UINT64_C(16) << 20)     // reserved at create: fits a container's /dev/shm
 // Each process's base: the harness's own choice for `distinct` (addresses.c,
 // which also knows where a sanitizer's shadow memory is), from a fixed seed.
 static struct placement plan;
