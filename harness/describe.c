@@ -200,8 +200,8 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 	// at the DLL's preferred base only where that range is free.
 	for (int j = 0; j < r->procs; j++)
 		if (j != i && r->sc->library && a >= r->w[j].library[0] && a < r->w[j].library[1]) {
-			snprintf(buf, len, "inside worker %d's copy of %s: each process loads its own copy of a "
-			    "DLL, where its loader finds room", j, r->sc->library);
+			snprintf(buf, len, "inside worker %d's copy of %s: every process loads its own copy of a "
+			    "DLL, where its own loader puts it", j, r->sc->library);
 			return;
 		}
 	// Lab 06's other build: a code address from worker 0's build leads
