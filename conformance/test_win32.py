@@ -386,6 +386,47 @@ def test_stale_hwnd_says_so(wine):
         run, "every worker FAIL, PostMessage with ERROR_INVALID_WINDOW_HANDLE (1400)")
 
 
+def preferred_range(dll):
+    """The range a 64-bit PE image asks for: ImageBase and SizeOfImage, read
+    from its optional header (PE32+), as win32_load.c reads them."""
+    head = dll.read_bytes()[:4096]
+    pe = int.from_bytes(head[0x3c:0x40], "little")
+    opt = pe + 24
+    assert head[pe:pe + 4] == b"PE\0\0" and head[opt:opt + 2] == b"\x0b\x02", f"{dll} is not a PE32+ image"
+    return int.from_bytes(head[opt + 24:opt + 32], "little"), int.from_bytes(head[opt + 56:opt + 60], "little")
+
+
+@pytest.mark.lab06
+def test_rebuilt_dll_asks_for_another_range(pytestconfig):
+    """The two builds of the shapes DLL ask for ranges that do not overlap, so
+    a worker that loads the rebuild has nothing where worker 0's copy is."""
+    (a, a_size), (b, b_size) = (preferred_range(exe_dir(pytestconfig) / n) for n in ("shapes.dll", "shapes-rebuilt.dll"))
+    assert a + a_size <= b or b + b_size <= a, f"shapes.dll {a:#x}+{a_size:#x}, shapes-rebuilt.dll {b:#x}+{b_size:#x}"
+
+
+@pytest.mark.lab06
+@pytest.mark.parametrize("strategy", WIN32_STRATEGIES)
+@pytest.mark.parametrize("scenario", ["06-relocated-dll-broken", "06-rebuilt-dll-broken"])
+def test_moved_dll_faults_inside_worker0s_copy(wine, pytestconfig, scenario, strategy):
+    """The handout's claims, under Wine 8: worker 0's copy of shapes.dll lies
+    at the base its header asks for (Wine loads a DLL there when the range is
+    free), the even workers, whose copies lie there too, pass, and each odd
+    worker, whose shapes.dll is elsewhere, dies of an access violation inside
+    worker 0's copy, which the harness names."""
+    base, size = preferred_range(exe_dir(pytestconfig) / "shapes.dll")
+    run = wine.run(scenario, strategy)
+    for w in run.workers:
+        if w["index"] % 2 == 0:
+            assert w["outcome"] == "PASS", explain(run, f"worker {w['index']}, shapes.dll at its base, PASS")
+            continue
+        assert w["outcome"] == "SIGNALED" and w["signal"] == "EXCEPTION_ACCESS_VIOLATION", explain(
+            run, f"worker {w['index']} SIGNALED with EXCEPTION_ACCESS_VIOLATION")
+        assert base <= int(w["fault_address"], 16) < base + size, explain(
+            run, f"worker {w['index']}'s fault inside shapes.dll's preferred range {base:#x}+{size:#x}")
+        assert (w["fault_where"] or "").startswith("inside worker 0's copy of shapes.dll"), explain(
+            run, f"worker {w['index']}'s fault placed inside worker 0's copy of shapes.dll")
+
+
 @pytest.mark.lab07
 @pytest.mark.parametrize("scenario,call", [("07-critical-section-broken", "EnterCriticalSection"),
                                            ("07-srw-lock-broken", "AcquireSRWLockExclusive"),

@@ -196,6 +196,14 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 			    "its program at an address of its own", j);
 			return;
 		}
+	// Lab 06 on Windows: each process's loader places its own copy of a DLL,
+	// at the DLL's preferred base only where that range is free.
+	for (int j = 0; j < r->procs; j++)
+		if (j != i && r->sc->library && a >= r->w[j].library[0] && a < r->w[j].library[1]) {
+			snprintf(buf, len, "inside worker %d's copy of %s: every process loads its own copy of a "
+			    "DLL, where its own loader puts it", j, r->sc->library);
+			return;
+		}
 	// Lab 06's other build: a code address from worker 0's build leads
 	// anywhere in this one, often near 0; say so, or the fault reads as a
 	// NULL pointer of this worker's own making.

@@ -33,8 +33,10 @@
 	    "exit now; so does closing the channel") \
 	X(WIRE_MAPPED, "mapped", WIRE_FROM_WORKER, "<pid> <abi-bits> <0xbase> [<0xbase>]", \
 	    "every view is mapped, at these bases; a Windows worker's pid is Windows'") \
-	X(WIRE_OK, "ok", WIRE_FROM_WORKER, "<0xheap-start> <0xheap-end> <0xprogram-start> <0xprogram-end>", \
-	    "prepared; where this process's heap and program lie, 0 where its system cannot say") \
+	X(WIRE_OK, "ok", WIRE_FROM_WORKER, "<0xheap-start> <0xheap-end> <0xprogram-start> <0xprogram-end> " \
+	    "[<0xlibrary-start>] [<0xlibrary-end>]", \
+	    "prepared; where this process's heap, program and the scenario's library (Win32: its DLL) " \
+	    "lie, 0 where its system cannot say or the scenario loads none") \
 	X(WIRE_PASS, "pass", WIRE_FROM_WORKER, "", \
 	    "the run step passed in every view") \
 	X(WIRE_VERIFIED, "verified", WIRE_FROM_WORKER, "", \
@@ -68,7 +70,7 @@ struct wire_row {
 };
 extern const struct wire_row wire_table[WIRE_WORDS];
 
-#define WIRE_NUMS_MAX   4
+#define WIRE_NUMS_MAX   6
 
 // One message. nums counts the numbers it carries, in the order of its
 // row's arguments; text is its text argument, or NULL when it has none (a

@@ -26,6 +26,7 @@
 #include "worker.h"
 
 _Static_assert(2 + MAX_VIEWS <= WIRE_NUMS_MAX, "`mapped` carries a pid, the ABI and every base");
+_Static_assert(6 <= WIRE_NUMS_MAX, "`ok` carries three ranges: heap, program, library");
 
 typedef int step_fn(struct worker *, const struct shmlab_view *);
 
@@ -118,10 +119,10 @@ run_through(struct job *j, step_fn *step, int v)
 static void
 prepare(struct job *j)
 {
-	struct wire_msg ok = { .word = WIRE_OK, .nums = 4 };
+	struct wire_msg ok = { .word = WIRE_OK, .nums = 6 };
 
 	run_through(j, j->sc->prepare, 0);
-	own_ranges(ok.num);
+	own_ranges(j->sc->library, ok.num);
 	chan_tell(j->chan, &ok);
 	if (j->fork_chans_arg)
 		fork_the_others(j);

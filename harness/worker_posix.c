@@ -117,15 +117,17 @@ own_pid(void)
 extern const char __executable_start[], _end[];        // GNU ld's, at the program's ends
 
 // The heap from /proc/self/maps; the program as GNU ld bounds it: where a
-// function pointer or a vtable pointer of worker 0 leads.
+// function pointer or a vtable pointer of worker 0 leads. No POSIX lesson
+// loads a library of its own.
 void
-own_ranges(unsigned long long range[4])
+own_ranges(const char *library, unsigned long long range[6])
 {
 	FILE *maps = fopen("/proc/self/maps", "r");
 	char line[256];
 	unsigned long lo, hi;
 
-	range[0] = range[1] = 0;
+	(void)library;
+	range[0] = range[1] = range[4] = range[5] = 0;
 	range[2] = (uintptr_t)__executable_start;
 	range[3] = (uintptr_t)_end;
 	if (maps == NULL)

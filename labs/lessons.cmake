@@ -21,6 +21,10 @@ if(WIN32)
     ${dir}/05-global-names/win32_hwnd.c
     ${dir}/05-global-names/win32_gdi.c
     ${dir}/05-global-names/win32_hook.c
+    ${dir}/06-functions/shapes.c
+    ${dir}/06-functions/win32_load.c
+    ${dir}/06-functions/win32_pointers.c
+    ${dir}/06-functions/win32_kind_tag.c
     ${dir}/07-locks/win32_critical_section.c
     ${dir}/07-locks/win32_srw.c
     ${dir}/07-locks/win32_wait_on_address.c

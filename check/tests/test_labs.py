@@ -41,6 +41,8 @@ CASES = [
     ("labs/06-functions/vtable.c", EVERY,
      {"struct shape": [], "struct shape_object": ["abi-layout", "padding", "pointer:vptr"]}, {}),
     ("labs/06-functions/shapes.h", EVERY, {"struct shape": []}, {}),
+    ("labs/06-functions/win32_shapes.h", WINDOWS,
+     {"struct shape": [], "struct plugin_shape": ["function-pointer:area", "padding", "padding", "pointer:vptr"]}, {}),
     ("labs/07-locks/atomics.c", EVERY,
      {"struct shared_counters": ["abi-layout", "atomic:n", "padding"], "struct shared_word": []}, {}),
     # Lab 07's POSIX lessons run processes of one ABI: there a process-shared

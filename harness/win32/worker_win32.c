@@ -129,11 +129,31 @@ own_pid(void)
 	return GetCurrentProcessId();
 }
 
-// Windows has many heaps, and the harness names no address by them.
-void
-own_ranges(unsigned long long range[4])
+// Where a loaded module lies: from its base, SizeOfImage bytes (its PE
+// header, as the loader mapped it). Zeros for NULL, a module not loaded.
+static void
+module_range(HMODULE m, unsigned long long range[2])
 {
-	memset(range, 0, 4 * sizeof range[0]);
+	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)m;
+	const IMAGE_NT_HEADERS *nt;
+
+	range[0] = range[1] = 0;
+	if (m == NULL)
+		return;
+	nt = (const IMAGE_NT_HEADERS *)((const char *)m + dos->e_lfanew);
+	range[0] = (uintptr_t)m;
+	range[1] = (uintptr_t)m + nt->OptionalHeader.SizeOfImage;
+}
+
+// Windows has many heaps, and the harness names no address by them. The
+// program is the .exe's image; the library, the scenario's DLL as this
+// process loaded it (lab 06: where worker 0's function pointers lead).
+void
+own_ranges(const char *library, unsigned long long range[6])
+{
+	range[0] = range[1] = 0;
+	module_range(GetModuleHandleA(NULL), range + 2);
+	module_range(library ? GetModuleHandleA(library) : NULL, range + 4);
 }
 
 // Not reached: reach_harness() refuses --fork-chans.

@@ -21,6 +21,12 @@ double square_area(const struct shape *s);
 double circle_area(const struct shape *s);
 // ANCHOR_END: shape
 
+// ANCHOR: vtable
+struct shape_vtable {                           // one per class, in the data of its module
+	double (*area)(const struct shape *);
+};
+// ANCHOR_END: vtable
+
 // The name of the function of this program at address fn, or "no function
 // of this program" if there is none there.
 const char *function_name(double (*fn)(const struct shape *));

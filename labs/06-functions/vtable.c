@@ -12,10 +12,6 @@
 #include "shmlab/shared_type.h"
 
 // ANCHOR: layout
-struct shape_vtable {                           // one per class, in the program's data
-	double (*area)(const struct shape *);
-};
-
 struct shape_object {
 	const struct shape_vtable *vptr;        // BROKEN: hidden in C++, an address all the same
 	struct shape shape;
