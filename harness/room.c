@@ -8,10 +8,14 @@
  * and not the machine's fault either, so it waits for another run to give
  * its region back, and is an ERROR only once that wait is up.
  *
- * The attempt itself is the check: create reserves every page or fails with
- * ENOSPC, taking nothing (tmpfs undoes a reservation it cannot finish). The
+ * A run also leaves HEADROOM free when it takes its region: the workers of
+ * a contract scenario make small regions of their own through the library
+ * under test, and a /dev/shm filled to the last page by the harnesses'
+ * regions would make those fail with ENOSPC, blamed on the library. The
  * attempts of all harnesses are one at a time, under flock(2) on /dev/shm,
- * so two half-made reservations never starve each other. Between attempts a
+ * so that the check and the reservation are one step, and create reserves
+ * every page or fails with ENOSPC, taking nothing (tmpfs undoes a
+ * reservation it cannot finish). Between attempts a
  * run sleeps until a name goes from /dev/shm (inotify(7): IN_DELETE) or
  * 50 ms pass: the pages of an unlinked region return only when its last
  * view goes, which nothing announces. A region larger than all of /dev/shm
@@ -30,6 +34,7 @@
 
 #define SHM_DIR         "/dev/shm"
 #define RECHECK_MS      50
+#define HEADROOM        (UINT64_C(8) << 20)     // left free for the scenarios' own regions
 
 static long long
 now_ms(void)
@@ -50,6 +55,21 @@ could_fit(uint64_t size)
 	return statvfs(SHM_DIR, &fs) < 0 || fs.f_blocks == 0 || size <= (uint64_t)fs.f_blocks * fs.f_frsize;
 }
 
+// Whether /dev/shm has size bytes free and HEADROOM beside them (or, where
+// it is too small ever to hold both, size alone).
+static int
+room_now(uint64_t size)
+{
+	struct statvfs fs;
+	uint64_t total, free_bytes;
+
+	if (statvfs(SHM_DIR, &fs) < 0 || fs.f_blocks == 0)
+		return 1;
+	total = (uint64_t)fs.f_blocks * fs.f_frsize;
+	free_bytes = (uint64_t)fs.f_bavail * fs.f_frsize;
+	return free_bytes >= size + (size + HEADROOM <= total ? HEADROOM : 0);
+}
+
 // One attempt, while no other harness makes one.
 static int
 attempt(int dir, struct shmlab_region *r, const char *name, uint64_t size)
@@ -58,8 +78,13 @@ attempt(int dir, struct shmlab_region *r, const char *name, uint64_t size)
 
 	if (dir >= 0)
 		flock(dir, LOCK_EX);
-	rc = shmlab_region_create(r, name, size);
-	err = errno;
+	if (room_now(size)) {
+		rc = shmlab_region_create(r, name, size);
+		err = errno;
+	} else {
+		rc = -1;
+		err = ENOSPC;
+	}
 	if (dir >= 0)
 		flock(dir, LOCK_UN);
 	errno = err;
