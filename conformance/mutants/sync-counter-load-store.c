@@ -1,10 +1,13 @@
 // Mutant: counter_add reads the word and writes the sum back: two atomic steps, not one
 // Replaces: reference/sync.c
-// Caught by: 07-contract-sync-counter
+// Caught by: 07-contract-sync-counter-interleaved
 // Each load and each store is atomic, but between them another process
-// adds too, and its add is overwritten: the workers add at once, so the
-// total comes out short. The same happens with an _Atomic type too large to
-// be lock-free, whose lock (libatomic's) is in a table of each process.
+// adds too, and its add is overwritten. That scenario stops worker 0 before
+// the store, with worker 1 adding meanwhile, so every run comes out short.
+// 07-contract-sync-counter, which only runs the workers side by side,
+// catches it when they overlap: on a loaded machine it let it through.
+// The same happens with an _Atomic type too large to be lock-free, whose
+// lock (libatomic's) is in a table of each process.
 // Killed under: distinct double fork same kernel
 //
 // Everything else is reference/sync.c as it stands (see README.md).
