@@ -32,6 +32,7 @@
 
 #include "channel.h"
 #include "fds.h"
+#include "rlimits.h"
 #include "platform.h"
 #include "report.h"
 #include "room.h"
@@ -59,21 +60,6 @@ platform_beside(char *buf, size_t len, const char *name)
 }
 
 // ---------------------------------------------------------------- when the machine runs short
-
-// A limit of this process, as ulimit prints it.
-static const char *
-limit_of(int resource, char *buf, size_t len)
-{
-	struct rlimit lim;
-
-	if (getrlimit(resource, &lim) < 0)
-		return "unknown";
-	if (lim.rlim_cur == RLIM_INFINITY)
-		return "unlimited";
-	snprintf(buf, len, resource == RLIMIT_AS ? "%llu KiB" : "%llu",
-	    (unsigned long long)lim.rlim_cur / (resource == RLIMIT_AS ? 1024 : 1));
-	return buf;
-}
 
 // What ran short when a set-up call failed with err, and how to get more.
 static void

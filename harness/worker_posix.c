@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rlimits.h"
 #include "worker.h"
 
 static volatile int report_fd = -1;     // the channel, for the signal handler
@@ -163,19 +164,6 @@ fork_the_others(struct job *j)
 	for (int k = 1; k < nfork; k++)
 		close(fork_chans[k]);
 	nfork = 0;
-}
-
-// A limit of this process, as ulimit prints it.
-static const char *
-limit_of(int resource, char *buf, size_t len)
-{
-	struct rlimit lim;
-
-	if (getrlimit(resource, &lim) < 0 || lim.rlim_cur == RLIM_INFINITY)
-		return "unlimited";
-	snprintf(buf, len, resource == RLIMIT_AS ? "%llu KiB" : "%llu",
-	    (unsigned long long)lim.rlim_cur / (resource == RLIMIT_AS ? 1024 : 1));
-	return buf;
 }
 
 int
