@@ -199,9 +199,9 @@ where_is(const struct run *r, int i, char *buf, size_t len)
 	// Lab 06 on Windows: each process's loader places its own copy of a DLL,
 	// at the DLL's preferred base only where that range is free.
 	for (int j = 0; j < r->procs; j++)
-		if (j != i && r->sc->library && a >= r->w[j].library[0] && a < r->w[j].library[1]) {
+		if (j != i && r->sc->dll && a >= r->w[j].dll[0] && a < r->w[j].dll[1]) {
 			snprintf(buf, len, "inside worker %d's copy of %s: every process loads its own copy of a "
-			    "DLL, where its own loader puts it", j, r->sc->library);
+			    "DLL, where its own loader puts it", j, r->sc->dll);
 			return;
 		}
 	// Lab 06's other build: a code address from worker 0's build leads

@@ -130,8 +130,8 @@ run_heard(struct run *r, int i, const char *msg)
 		w->heap[1] = (uintptr_t)m.num[1];
 		w->program[0] = (uintptr_t)m.num[2];
 		w->program[1] = (uintptr_t)m.num[3];
-		w->library[0] = m.nums > 4 ? (uintptr_t)m.num[4] : 0;
-		w->library[1] = m.nums > 5 ? (uintptr_t)m.num[5] : 0;
+		w->dll[0] = m.nums > 4 ? (uintptr_t)m.num[4] : 0;
+		w->dll[1] = m.nums > 5 ? (uintptr_t)m.num[5] : 0;
 		w->prepared = 1;
 		break;
 	case WIRE_PASS:

@@ -25,7 +25,7 @@ struct worker_record {
 	uintptr_t base[MAX_VIEWS];      // where the kernel put each view
 	uintptr_t heap[2];              // worker 0's heap after prepare, [start, end)
 	uintptr_t program[2];           // worker 0's program (code and data), [start, end)
-	uintptr_t library[2];           // worker 0's copy of the scenario's library, [start, end)
+	uintptr_t dll[2];               // worker 0's copy of the scenario's DLL, [start, end)
 	int chan;                       // the harness's end (a descriptor, or on Win32 the
 	                                // worker's index); -1 once closed
 	int heard;                      // it said at least one word

@@ -107,7 +107,7 @@ struct scenario {
 	unsigned caught_under;  // strategies that must fail
 	unsigned tour_under;    // lessons: the strategies ./tour shows it under; 0 is
 	                        // distinct alone (list --json gives them resolved)
-	const char *library;    // Win32: the DLL the scenario loads ("shapes.dll"), or NULL;
+	const char *dll;        // Win32: the DLL the scenario loads ("shapes.dll"), or NULL;
 	                        // worker 0 says where its copy lies, so a fault there is named
 	int (*prepare)(struct worker *, const struct shmlab_view *);
 	int (*run)(struct worker *, const struct shmlab_view *);

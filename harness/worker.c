@@ -26,7 +26,7 @@
 #include "worker.h"
 
 _Static_assert(2 + MAX_VIEWS <= WIRE_NUMS_MAX, "`mapped` carries a pid, the ABI and every base");
-_Static_assert(6 <= WIRE_NUMS_MAX, "`ok` carries three ranges: heap, program, library");
+_Static_assert(6 <= WIRE_NUMS_MAX, "`ok` carries three ranges: heap, program, DLL");
 
 typedef int step_fn(struct worker *, const struct shmlab_view *);
 
@@ -122,7 +122,7 @@ prepare(struct job *j)
 	struct wire_msg ok = { .word = WIRE_OK, .nums = 6 };
 
 	run_through(j, j->sc->prepare, 0);
-	own_ranges(j->sc->library, ok.num);
+	own_ranges(j->sc->dll, ok.num);
 	chan_tell(j->chan, &ok);
 	if (j->fork_chans_arg)
 		fork_the_others(j);

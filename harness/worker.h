@@ -72,10 +72,10 @@ void fence(const struct shmlab_view *v, int open);
 unsigned long long own_pid(void);
 
 // Where this process's heap and program lie: [0] to [1] the heap, [2] to
-// [3] the program's code and data, [4] to [5] the library of that file
-// name that the scenario loaded (a Win32 lesson's DLL, struct scenario's
-// `library`); zeros where the system cannot say, or library is NULL.
-void own_ranges(const char *library, unsigned long long range[6]);
+// [3] the program's code and data, [4] to [5] the DLL of that file name
+// that the scenario loaded (a Win32 lesson's, struct scenario's `dll`);
+// zeros where the system cannot say, or dll is NULL.
+void own_ranges(const char *dll, unsigned long long range[6]);
 
 // Under `fork`, in worker 0 once it has prepared: starts workers
 // 1..procs-1 as copies of this process, each returning from here as itself.

@@ -121,13 +121,13 @@ extern const char __executable_start[], _end[];        // GNU ld's, at the progr
 // function pointer or a vtable pointer of worker 0 leads. No POSIX lesson
 // loads a library of its own.
 void
-own_ranges(const char *library, unsigned long long range[6])
+own_ranges(const char *dll, unsigned long long range[6])
 {
 	FILE *maps = fopen("/proc/self/maps", "r");
 	char line[256];
 	unsigned long lo, hi;
 
-	(void)library;
+	(void)dll;
 	range[0] = range[1] = range[4] = range[5] = 0;
 	range[2] = (uintptr_t)__executable_start;
 	range[3] = (uintptr_t)_end;

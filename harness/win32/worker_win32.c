@@ -149,11 +149,11 @@ module_range(HMODULE m, unsigned long long range[2])
 // program is the .exe's image; the library, the scenario's DLL as this
 // process loaded it (lab 06: where worker 0's function pointers lead).
 void
-own_ranges(const char *library, unsigned long long range[6])
+own_ranges(const char *dll, unsigned long long range[6])
 {
 	range[0] = range[1] = 0;
 	module_range(GetModuleHandleA(NULL), range + 2);
-	module_range(library ? GetModuleHandleA(library) : NULL, range + 4);
+	module_range(dll ? GetModuleHandleA(dll) : NULL, range + 4);
 }
 
 // Not reached: reach_harness() refuses --fork-chans.

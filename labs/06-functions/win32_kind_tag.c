@@ -71,7 +71,7 @@ const struct scenario lab06_dll_kind_tag_fixed = {
 	.handout = "labs/06-functions/README.md#the-fix-on-windows",
 	.region_size = 65536,
 	.passes_under = ALL_STRATEGIES,
-	.library = SHAPES_DLL,
+	.dll = SHAPES_DLL,
 	.prepare = store_shape,
 	.run = compute_area,
 };

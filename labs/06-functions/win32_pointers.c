@@ -108,7 +108,7 @@ const struct scenario lab06_dll_pointers_hidden = {
 	.handout = "labs/06-functions/README.md#on-windows-where-the-bug-hides",
 	.region_size = 65536,
 	.passes_under = ALL_STRATEGIES,
-	.library = SHAPES_DLL,
+	.dll = SHAPES_DLL,
 	.prepare = store_dll_pointers,
 	.run = call_at_its_base,
 };
@@ -119,7 +119,7 @@ const struct scenario lab06_relocated_dll_broken = {
 	.handout = "labs/06-functions/README.md#making-it-show",
 	.region_size = 65536,
 	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
-	.library = SHAPES_DLL,
+	.dll = SHAPES_DLL,
 	.prepare = store_dll_pointers,
 	.run = call_relocated,
 };
@@ -130,7 +130,7 @@ const struct scenario lab06_rebuilt_dll_broken = {
 	.handout = "labs/06-functions/README.md#making-it-show",
 	.region_size = 65536,
 	.caught_under = ONLY(DISTINCT) | ONLY(DOUBLE) | ONLY(SAME) | ONLY(KERNEL),
-	.library = SHAPES_DLL,
+	.dll = SHAPES_DLL,
 	.prepare = store_dll_pointers,
 	.run = call_rebuilt,
 };
